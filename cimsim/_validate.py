@@ -1,0 +1,87 @@
+"""Input checks shared by every public entry point.
+
+Each check raises ``ValueError`` (or ``TypeError`` for a wrong kind of object) naming the parameter and
+the offending value, before any work is done.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+def finite_array(name: str, value: Any, *, ndim: tuple[int, ...] | None = None) -> np.ndarray:
+    """Returns ``value`` as a float64 array after checking dimensionality and finiteness."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a real numeric array, got {type(value).__name__}") from exc
+    if ndim is not None and arr.ndim not in ndim:
+        raise ValueError(f"{name} must have ndim in {ndim}, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = arr[~np.isfinite(arr)].ravel()[0]
+        count = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValueError(f"{name} must be finite, got {count} non-finite value(s) such as {bad}")
+    return arr
+
+
+def positive(name: str, value: float, *, allow_inf: bool = False) -> None:
+    """Raises unless ``value`` is a real number > 0 (finite unless ``allow_inf``)."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        raise ValueError(f"{name} must be a number > 0, got {value!r}")
+    if math.isnan(value) or value <= 0 or (math.isinf(value) and not allow_inf):
+        raise ValueError(f"{name} must be > 0{'' if allow_inf else ' and finite'}, got {value}")
+
+
+def non_negative(name: str, value: float) -> None:
+    """Raises unless ``value`` is a finite real number >= 0."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be finite and >= 0, got {value}")
+
+
+def probability(name: str, value: float) -> None:
+    """Raises unless ``value`` lies in [0, 1]."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value}")
+
+
+def integer_at_least(name: str, value: Any, minimum: int) -> None:
+    """Raises unless ``value`` is an int >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+
+
+def one_of(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """Raises unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+
+
+def time_s(name: str, value: float) -> float:
+    """Checks a time after programming: finite and >= 0 seconds."""
+    non_negative(name, value)
+    return float(value)
+
+
+def generator(name: str, rng: Any, *, required: bool) -> np.random.Generator | None:
+    """Checks that ``rng`` is a ``numpy.random.Generator`` (or None when no draw is needed)."""
+    if rng is None:
+        if required:
+            raise ValueError(
+                f"{name} is required here: this configuration draws random noise; "
+                "pass rng=numpy.random.default_rng(seed)"
+            )
+        return None
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng

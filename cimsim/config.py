@@ -1,0 +1,73 @@
+"""Crossbar configuration: one frozen dataclass composed of a device, a DAC and an ADC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import _validate as v
+from .converters import ADC, DAC
+from .devices import IdealDevice, PCMDevice, ReRAMDevice
+
+BACKENDS = ("numba", "numpy")
+
+
+@dataclass(frozen=True)
+class CrossbarConfig:
+    """Everything that defines an analog tile and how a matrix is laid onto tiles.
+
+    Args:
+        device: the conductance model (IdealDevice, PCMDevice or ReRAMDevice).
+        dac: input converter of every tile.
+        adc: output converter of every tile column.
+        tile_rows: rows (inputs) per tile.
+        tile_cols: columns (outputs) per tile.
+        weight_scaling: "tile" maps max|W| of each tile to g_max; "column" does so per output column of a
+            tile (aihwkit weight_scaling_columnwise).
+        w_noise: per-MVM conductance noise (normalized units: fraction of g_max), drawn on every MVM,
+            applied output-referred (REFERENCES.md s.9).
+        w_noise_type: "pcm_read": device std = w_noise * sqrt(g * g_max), i.e. output variance
+            w_noise^2 g_max sum_j (G+ + G-) v_j^2 (aihwkit PCM_READ form); "constant": device std =
+            w_noise * g_max.
+        v_read_V: full-scale read voltage of the DAC (V).
+        gdc: global drift compensation per tile (REFERENCES.md s.1).
+        backend: "numba" (default, fused kernels) or "numpy" (reference).
+    """
+
+    device: IdealDevice | PCMDevice | ReRAMDevice = field(default_factory=IdealDevice)
+    dac: DAC = field(default_factory=DAC)
+    adc: ADC = field(default_factory=ADC)
+    tile_rows: int = 256
+    tile_cols: int = 256
+    weight_scaling: str = "tile"
+    w_noise: float = 0.0
+    w_noise_type: str = "pcm_read"
+    v_read_V: float = 0.2
+    gdc: bool = False
+    backend: str = "numba"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.device, (IdealDevice, PCMDevice, ReRAMDevice)):
+            raise ValueError(f"device must be IdealDevice, PCMDevice or ReRAMDevice, got {type(self.device).__name__}")
+        if not isinstance(self.dac, DAC):
+            raise ValueError(f"dac must be a cimsim.DAC, got {type(self.dac).__name__}")
+        if not isinstance(self.adc, ADC):
+            raise ValueError(f"adc must be a cimsim.ADC, got {type(self.adc).__name__}")
+        v.integer_at_least("tile_rows", self.tile_rows, 1)
+        v.integer_at_least("tile_cols", self.tile_cols, 1)
+        v.one_of("weight_scaling", self.weight_scaling, ("tile", "column"))
+        v.non_negative("w_noise", self.w_noise)
+        v.one_of("w_noise_type", self.w_noise_type, ("pcm_read", "constant"))
+        v.positive("v_read_V", self.v_read_V)
+        if not isinstance(self.gdc, bool):
+            raise ValueError(f"gdc must be True or False, got {self.gdc!r}")
+        v.one_of("backend", self.backend, BACKENDS)
+
+    @property
+    def per_mvm_noise(self) -> bool:
+        """Whether an MVM draws random numbers."""
+        return self.w_noise > 0.0 or self.adc.out_noise > 0.0
+
+    @property
+    def unit_A(self) -> float:
+        """Normalized current unit g_max * v_read (A): one fully-on device at full-scale input."""
+        return self.device.g_max_S * self.v_read_V

@@ -1,0 +1,174 @@
+"""Statistical phase-change-memory (PCM) model.
+
+The model of Nandakumar et al. 2019 and Joshi et al., Nat. Commun. 11:2473 (2020), fitted to measurements
+of ~1 M PCM devices; the same model is aihwkit's ``PCMLikeNoiseModel``. Conductances in siemens here; the
+fits are stated in microsiemens for g_max = 25 uS and scale with g_max / 25 uS. See REFERENCES.md s.1 and
+docs/devices.md.
+
+Equations (r = g_T / g_max):
+    programming:  sigma_prog = (0.26348 + 1.9650 r - 1.1731 r^2) (g_max / 25 uS)   [uS]
+                  g_prog = max(g_T + sigma_prog N(0,1), 0)
+    drift exp.:   mu_nu = clip(-0.0155 ln r + 0.0244, 0.049, 0.1)
+                  sigma_nu = clip(-0.0125 ln r - 0.0059, 0.008, 0.045),  r clamped to >= 1e-7
+                  nu = |mu_nu + sigma_nu N(0,1)|
+    read at t_s:  t = t_s + t0,  g_drift = g_prog (t / t0)^(-nu)
+                  Q_s = min(0.0088 / max((|g_prog| / g_max)^0.65, 1e-3), 0.2)
+                  sigma_nG = Q_s sqrt(ln((t + t_read) / (2 t_read)))
+                  g = max(g_drift + |g_drift| sigma_nG N(0,1), 0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import _validate as v
+
+# Programming-noise polynomial, uS, fitted at g_max = 25 uS (Joshi et al. 2020; measured).
+PROG_COEFFS_uS = (0.26348, 1.9650, -1.1731)
+# Drift-exponent fits (Joshi et al. 2020, Methods; measured).
+MU_NU_FIT = (-0.0155, 0.0244, 0.049, 0.1)  # slope on ln r, offset, clip low, clip high
+SIGMA_NU_FIT = (-0.0125, -0.0059, 0.008, 0.045)
+R_MIN = 1e-7
+# 1/f read-noise fit (Joshi et al. 2020; measured).
+Q_S_FIT = (0.0088, 0.65, 1e-3, 0.2)  # numerator, exponent, floor of the denominator, cap
+T0_S = 20.0  # reference time of the drift law, s (Joshi et al. 2020)
+T_READ_S = 250e-9  # read duration, s (Joshi et al. 2020)
+G_MAX_FIT_S = 25e-6  # g_max at which the fits were made
+
+
+class PCMState(NamedTuple):
+    """Programmed PCM state.
+
+    Attributes:
+        g_prog_S: programmed conductances at t = 0 (S), same shape as the targets.
+        nu: drift exponents drawn at programming, same shape.
+    """
+
+    g_prog_S: np.ndarray
+    nu: np.ndarray
+
+
+def sigma_prog_S(g_target_S: np.ndarray, g_max_S: float = G_MAX_FIT_S) -> np.ndarray:
+    """Standard deviation of programming noise (S) at target conductances (Joshi et al. 2020)."""
+    r = np.clip(np.asarray(g_target_S, dtype=np.float64) / g_max_S, 0.0, 1.0)
+    c0, c1, c2 = PROG_COEFFS_uS
+    sigma_uS = np.maximum(c0 + c1 * r + c2 * r * r, 0.0) * (g_max_S / G_MAX_FIT_S)
+    return sigma_uS * 1e-6
+
+
+def drift_params(g_target_S: np.ndarray, g_max_S: float = G_MAX_FIT_S) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of the drift exponent nu at target conductances (Joshi et al. 2020)."""
+    r = np.maximum(np.asarray(g_target_S, dtype=np.float64) / g_max_S, R_MIN)
+    log_r = np.log(r)
+    a, b, lo, hi = MU_NU_FIT
+    mu = np.clip(a * log_r + b, lo, hi)
+    a, b, lo, hi = SIGMA_NU_FIT
+    sigma = np.clip(a * log_r + b, lo, hi)
+    return mu, sigma
+
+
+def q_s(g_prog_S: np.ndarray, g_max_S: float = G_MAX_FIT_S) -> np.ndarray:
+    """1/f read-noise amplitude Q_s (dimensionless) at programmed conductances (Joshi et al. 2020)."""
+    num, expo, floor, cap = Q_S_FIT
+    rel = np.abs(np.asarray(g_prog_S, dtype=np.float64)) / g_max_S
+    return np.minimum(num / np.maximum(rel**expo, floor), cap)
+
+
+def read_noise_rel(g_prog_S: np.ndarray, t_s: float, g_max_S: float = G_MAX_FIT_S,
+                   t0_s: float = T0_S, t_read_s: float = T_READ_S) -> np.ndarray:
+    """Relative 1/f read-noise std sigma_nG at t_s seconds after programming (Joshi et al. 2020)."""
+    t = t_s + t0_s
+    return q_s(g_prog_S, g_max_S) * np.sqrt(np.log((t + t_read_s) / (2.0 * t_read_s)))
+
+
+@dataclass(frozen=True)
+class PCMDevice:
+    """PCM device after Joshi et al. 2020 (aihwkit PCMLikeNoiseModel).
+
+    Args:
+        g_max_S: largest target conductance (S); 25 uS in the paper.
+        prog_noise_scale: multiplies sigma_prog (1 = as measured).
+        drift_scale: multiplies the drift exponents nu (1 = as measured; 0 = no drift).
+        read_noise_scale: multiplies sigma_nG (1 = as measured; 0 = no 1/f noise).
+        t0_s: reference time of the drift law (s), 20 s in the paper.
+        t_read_s: read duration (s), 250 ns in the paper.
+
+    References:
+        Joshi et al., Nat. Commun. 11:2473 (2020); Nandakumar et al., J. Appl. Phys. (2019).
+    """
+
+    g_max_S: float = G_MAX_FIT_S
+    prog_noise_scale: float = 1.0
+    drift_scale: float = 1.0
+    read_noise_scale: float = 1.0
+    t0_s: float = T0_S
+    t_read_s: float = T_READ_S
+
+    def __post_init__(self) -> None:
+        v.positive("g_max_S", self.g_max_S)
+        v.non_negative("prog_noise_scale", self.prog_noise_scale)
+        v.non_negative("drift_scale", self.drift_scale)
+        v.non_negative("read_noise_scale", self.read_noise_scale)
+        v.positive("t0_s", self.t0_s)
+        v.positive("t_read_s", self.t_read_s)
+
+    @property
+    def g_min_S(self) -> float:
+        """Smallest target conductance (S): PCM is reset to ~0 (Joshi et al. 2020)."""
+        return 0.0
+
+    @property
+    def stochastic(self) -> bool:
+        """Whether program/read draw random numbers."""
+        return True
+
+    def program(self, g_target_S: np.ndarray, rng: np.random.Generator) -> PCMState:
+        """Programs targets with programming noise and draws each device's drift exponent.
+
+        Args:
+            g_target_S: target conductances (S) in [0, g_max_S], any shape.
+            rng: random generator.
+
+        Returns:
+            PCMState with g_prog_S and nu, both shaped like g_target_S.
+        """
+        g_t = v.finite_array("g_target_S", g_target_S)
+        if g_t.min() < 0 or g_t.max() > self.g_max_S * (1 + 1e-12):
+            raise ValueError(f"g_target_S must lie in [0, g_max_S={self.g_max_S}], "
+                             f"got range [{g_t.min()}, {g_t.max()}]")
+        v.generator("rng", rng, required=True)
+        z_prog = rng.standard_normal(g_t.shape)
+        z_nu = rng.standard_normal(g_t.shape)
+        sigma = sigma_prog_S(g_t, self.g_max_S) * self.prog_noise_scale
+        g_prog = np.maximum(g_t + sigma * z_prog, 0.0)
+        mu_nu, sigma_nu = drift_params(g_t, self.g_max_S)
+        nu = np.abs(mu_nu + sigma_nu * z_nu) * self.drift_scale
+        return PCMState(g_prog_S=g_prog, nu=nu)
+
+    def drifted(self, state: PCMState, t_s: float) -> np.ndarray:
+        """Conductances (S) after power-law drift at t_s seconds after programming, without read noise."""
+        t_s = v.time_s("t_s", t_s)
+        t = t_s + self.t0_s
+        return state.g_prog_S * (t / self.t0_s) ** (-state.nu)
+
+    def read(self, state: PCMState, t_s: float, rng: np.random.Generator) -> np.ndarray:
+        """Conductances (S) read at t_s seconds after programming: drift plus 1/f read noise, drawn once.
+
+        Args:
+            state: the programmed state.
+            t_s: time after programming (s), >= 0.
+            rng: random generator.
+
+        Returns:
+            Array of conductances shaped like state.g_prog_S.
+        """
+        g_drift = self.drifted(state, t_s)
+        if self.read_noise_scale == 0.0:
+            return g_drift
+        v.generator("rng", rng, required=True)
+        sigma_ng = read_noise_rel(state.g_prog_S, t_s, self.g_max_S, self.t0_s, self.t_read_s)
+        z = rng.standard_normal(g_drift.shape)
+        return np.maximum(g_drift + np.abs(g_drift) * sigma_ng * self.read_noise_scale * z, 0.0)
