@@ -1,0 +1,32 @@
+"""Experiments: one script per figure, each ``main(seed, out_dir, quick) -> Path`` of NAME.json.
+
+Every script writes NAME.json first and then NAME.png from that JSON. ``cimsim list`` shows them and
+``cimsim reproduce`` runs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# name -> (module, one-line description, what it reproduces)
+REGISTRY: dict[str, tuple[str, str, str]] = {
+    "pcm-model": ("experiments.pcm_model",
+                  "PCM statistical model: sigma_prog, mu_nu, sigma_nu, Q_s vs conductance, with Monte Carlo samples",
+                  "Joshi et al., Nat. Commun. 11:2473 (2020), Methods / Suppl. Note 1"),
+    "tile-drift": ("experiments.tile_drift",
+                   "Relative MVM error of a 512x512 PCM tile from 1 s to 10 years, with and without GDC",
+                   "Joshi et al. 2020, Fig. 3 (drift and global drift compensation)"),
+}
+
+
+def names() -> list[str]:
+    """Known experiment names, in registry order."""
+    return list(REGISTRY)
+
+
+def load(name: str) -> ModuleType:
+    """Imports the module of experiment ``name``."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown experiment {name!r}; known experiments: {', '.join(REGISTRY)}")
+    return importlib.import_module(REGISTRY[name][0])

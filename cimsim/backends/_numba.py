@@ -2,15 +2,24 @@
 
 Same operations in the same order as backends/_numpy.py (no fastmath), so results agree bitwise in
 practice and to float rounding by contract.
+
+Threading: the kernels run between two BLAS calls. Numba's default OpenMP layer lets its threads spin
+after a parallel region, which starves OpenBLAS's threads on a small machine (measured on 2 cores: the
+512 x 512 batch-256 forward took 12.4 ms with the omp layer, 4.1 ms with workqueue; docs/performance.md).
+So, unless the user chose a layer (NUMBA_THREADING_LAYER) or numba already started one, the first call
+selects the sleeping "workqueue" layer.
 """
 
 from __future__ import annotations
+
+import os
 
 import numba as nb
 import numpy as np
 
 from ..converters import half_levels
 
+PARALLEL = True
 _EMPTY_F32 = np.empty((0, 0), dtype=np.float32)
 _EMPTY_F64 = np.empty((0, 0), dtype=np.float64)
 
@@ -36,7 +45,7 @@ def _mode(bits: int | None, bound: float | None) -> tuple[int, float]:
     return 3, float(half_levels(bits))
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=PARALLEL, cache=True)
 def _dac_kernel(x, mode, n_half, fixed, x_range, v_read, need_sq, v, v_sq, scale):  # pragma: no cover
     batch, rows = x.shape
     for b in nb.prange(batch):
@@ -57,7 +66,7 @@ def _dac_kernel(x, mode, n_half, fixed, x_range, v_read, need_sq, v, v_sq, scale
                 v_sq[b, j] = np.float32(val * val)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=PARALLEL, cache=True)
 def _adc_kernel(y, current, var, z, has_var, has_noise, out_var, mode, n_half, bound,
                 col_factor, scale):  # pragma: no cover - compiled
     batch, n_out = current.shape
@@ -74,8 +83,16 @@ def _adc_kernel(y, current, var, z, has_var, has_noise, out_var, mode, n_half, b
             y[b, i] += (_quantize(c, mode, n_half, bound) * col_factor[i]) * s
 
 
+def _choose_threading_layer() -> None:
+    from numba.np.ufunc import parallel
+
+    if "NUMBA_THREADING_LAYER" not in os.environ and not parallel._is_initialized:
+        nb.config.THREADING_LAYER = "workqueue"
+
+
 def dac(x, bits, fixed, x_range, v_read_V, need_sq):
     """Numba twin of backends._numpy.dac."""
+    _choose_threading_layer()
     x = np.ascontiguousarray(x, dtype=np.float64)
     mode, n_half = _mode(bits, 1.0)
     v = np.empty_like(x)

@@ -1,0 +1,108 @@
+"""``cimsim bench``: speed of the crossbar MVM as ratios to the BLAS floor, measured in one run.
+
+Workload (issue 2): a 512 x 512 PCM array (one 512 x 512 tile of the PCM preset) read at one time t,
+batch 256, 8-bit DAC/ADC, per-MVM noise on (PCM_READ weight noise and ADC output noise). The floor is a
+plain float64 ``x @ W.T`` of the same shapes in the same process. Timings are medians of repeats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from . import presets
+from .array import program
+
+
+def _median_time(fn: Callable[[], Any], repeats: int, min_time_s: float) -> float:
+    fn()  # warm-up (JIT compile, caches)
+    times = []
+    start = time.perf_counter()
+    while len(times) < repeats or time.perf_counter() - start < min_time_s:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+        if len(times) >= 50 * repeats:
+            break
+    return float(np.median(times))
+
+
+def _blas_info() -> list[dict[str, Any]]:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover
+        return []
+    return [{k: d.get(k) for k in ("internal_api", "version", "num_threads", "architecture")} for d in threadpool_info()]
+
+
+def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
+    """Times the MVM backends, program and read; returns a JSON-ready dict with ratios to the floor."""
+    n, batch = 512, 256
+    repeats, min_time = (5, 0.3) if quick else (20, 2.0)
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((n, n))
+    x = rng.uniform(-1.0, 1.0, (batch, n))
+    cfg = dataclasses.replace(presets.PCM, tile_rows=n, tile_cols=n)
+    A = program(W, cfg, rng=rng)
+    R = A.read(3600.0, rng=rng)
+    mvm_rng = np.random.default_rng(seed + 1)
+    t_floor = _median_time(lambda: x @ W.T, repeats, min_time)
+    timings = {
+        "blas_floor_x_at_WT_s": t_floor,
+        "mvm_numba_s": _median_time(lambda: R.mvm(x, rng=mvm_rng, backend="numba"), repeats, min_time),
+        "mvm_numpy_s": _median_time(lambda: R.mvm(x, rng=mvm_rng, backend="numpy"), repeats, min_time),
+        "normals_draw_s": _median_time(lambda: mvm_rng.standard_normal((1, batch, n)), repeats, min_time),
+        "program_s": _median_time(lambda: program(W, cfg, rng=rng), max(2, repeats // 4), min_time / 2),
+        "read_s": _median_time(lambda: A.read(3600.0, rng=rng), max(2, repeats // 4), min_time / 2),
+    }
+    ratios = {"numba_over_floor": timings["mvm_numba_s"] / t_floor,
+              "numpy_over_floor": timings["mvm_numpy_s"] / t_floor,
+              "numpy_over_numba": timings["mvm_numpy_s"] / timings["mvm_numba_s"]}
+    return {
+        "workload": {"shape": [n, n], "batch": batch, "preset": "PCM", "tile": [n, n], "t_s": 3600.0,
+                     "dac_bits": cfg.dac.bits, "adc_bits": cfg.adc.bits, "w_noise": cfg.w_noise,
+                     "out_noise": cfg.adc.out_noise, "quick": quick},
+        "timings": timings,
+        "ratios": ratios,
+        "target": {"numba_over_floor_max": 3.0, "met": ratios["numba_over_floor"] <= 3.0},
+        "machine": {"python": platform.python_version(), "numpy": np.__version__,
+                    "processor": platform.machine(), "blas": _blas_info()},
+    }
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """Human-readable table of a bench result."""
+    t, r = result["timings"], result["ratios"]
+    lines = [f"cimsim bench: {result['workload']['shape']} PCM array, batch {result['workload']['batch']}, "
+             "8-bit DAC/ADC, per-MVM noise on",
+             f"  {'step':<28}{'median (ms)':>12}{'x floor':>10}"]
+    for key, label in (("blas_floor_x_at_WT_s", "x @ W.T (float64, BLAS)"), ("mvm_numba_s", "R.mvm numba"),
+                       ("mvm_numpy_s", "R.mvm numpy"), ("normals_draw_s", "per-MVM normals draw"),
+                       ("program_s", "program(W, PCM)"), ("read_s", "A.read(t)")):
+        lines.append(f"  {label:<28}{t[key] * 1e3:>12.3f}{t[key] / t['blas_floor_x_at_WT_s']:>10.2f}")
+    ok = "met" if result["target"]["met"] else "NOT met"
+    lines.append(f"  numba / floor = {r['numba_over_floor']:.2f} (target <= 3: {ok}); "
+                 f"numpy / numba = {r['numpy_over_numba']:.2f}")
+    return "\n".join(lines)
+
+
+def main(quick: bool, json_path: str | None) -> dict[str, Any]:
+    """Runs the bench, prints the table, writes JSON when asked."""
+    result = run(quick=quick)
+    print(format_table(result))
+    if json_path:
+        from experiments._common import write_json_atomic
+
+        write_json_atomic(Path(json_path), result)
+        print(f"wrote {json_path}")
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(json.dumps(main(True, None)["ratios"]))

@@ -1,0 +1,81 @@
+"""Command line: ``cimsim list | reproduce | bench``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    import experiments
+
+    width = max(len(n) for n in experiments.REGISTRY)
+    for name, (_, desc, paper) in experiments.REGISTRY.items():
+        print(f"{name:<{width}}  {desc}\n{'':<{width}}  reproduces: {paper}")
+    return 0
+
+
+def _check_out_dir(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(f"cimsim: error: --out {str(out)!r} cannot be created: {exc.strerror}")
+    if not os.access(out, os.W_OK):
+        raise SystemExit(f"cimsim: error: --out {str(out)!r} is not writable")
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    import experiments
+
+    names = args.names or experiments.names()
+    unknown = [n for n in names if n not in experiments.REGISTRY]
+    if unknown:
+        raise SystemExit(f"cimsim: error: unknown experiment(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(experiments.names())}")
+    out = Path(args.out)
+    _check_out_dir(out)
+    from tqdm.auto import tqdm
+
+    for name in tqdm(names, desc="reproduce", disable=len(names) < 2):
+        t0 = time.perf_counter()
+        path = experiments.load(name).main(seed=args.seed, out_dir=out, quick=args.quick)
+        print(f"{name}: {path} and {path.with_suffix('.png')} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    bench.main(quick=args.quick, json_path=args.json)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``cimsim`` command."""
+    p = argparse.ArgumentParser(prog="cimsim", description="Analog compute-in-memory and neuromorphic emulator")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list experiments").set_defaults(func=_cmd_list)
+    r = sub.add_parser("reproduce", help="run experiments: NAME.json, then NAME.png from it")
+    r.add_argument("names", nargs="*", help="experiments to run (default: all)")
+    r.add_argument("--quick", action="store_true", help="small sizes, for tests and previews")
+    r.add_argument("--out", default="results", help="output folder (default: results)")
+    r.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    r.set_defaults(func=_cmd_reproduce)
+    b = sub.add_parser("bench", help="time the MVM against the BLAS floor")
+    b.add_argument("--quick", action="store_true", help="fewer repeats")
+    b.add_argument("--json", default=None, metavar="PATH", help="also write the result as JSON")
+    b.set_defaults(func=_cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
