@@ -1,0 +1,100 @@
+"""Bad input raises a clear ValueError naming the parameter and value, before any work is done."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import cimsim
+from cimsim import ADC, DAC, CrossbarConfig, PCMDevice, ReRAMDevice
+
+W = np.ones((3, 4))
+
+
+@pytest.mark.parametrize("bad,match", [
+    (np.array([[1.0, np.nan]]), "W must be finite"),
+    (np.array([[1.0, np.inf]]), "W must be finite"),
+    (np.ones(3), "W must have ndim"),
+    (np.ones((0, 3)), "W must not be empty"),
+    ([["a"]], "W must be a real numeric array"),
+])
+def test_bad_weights(bad, match):
+    with pytest.raises(ValueError, match=match):
+        cimsim.program(bad, cimsim.presets.IDEAL)
+
+
+@pytest.mark.parametrize("x,match", [
+    (np.array([1.0, np.nan, 0, 0]), "x must be finite"),
+    (np.ones(5), r"x must have 4 inputs.*shape \(5,\)"),
+    (np.ones((2, 3)), "x must have 4 inputs"),
+    (np.ones((2, 2, 4)), "x must have ndim"),
+])
+def test_bad_inputs(x, match):
+    A = cimsim.program(W, cimsim.presets.IDEAL)
+    with pytest.raises(ValueError, match=match):
+        A.mvm(x)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: DAC(bits=0), "dac.bits must be >= 1, got 0"),
+    (lambda: ADC(bits=0), "adc.bits must be >= 1, got 0"),
+    (lambda: ADC(bits=-3), "adc.bits must be >= 1, got -3"),
+    (lambda: ADC(bits=8, out_bound=None), "adc.out_bound must be set"),
+    (lambda: ADC(out_noise=-0.1), "adc.out_noise"),
+    (lambda: DAC(input_scaling="peak"), "dac.input_scaling"),
+    (lambda: PCMDevice(g_max_S=0.0), "g_max_S must be > 0"),
+    (lambda: PCMDevice(g_max_S=-1e-6), "g_max_S must be > 0"),
+    (lambda: ReRAMDevice(g_max_S=0), "g_max_S must be > 0"),
+    (lambda: ReRAMDevice(p_stuck_on=1.5), r"p_stuck_on must be in \[0, 1\], got 1.5"),
+    (lambda: ReRAMDevice(p_stuck_off=-0.1), r"p_stuck_off must be in \[0, 1\], got -0.1"),
+    (lambda: ReRAMDevice(p_stuck_on=0.6, p_stuck_off=0.6), "p_stuck_on \\+ p_stuck_off must be <= 1"),
+    (lambda: ReRAMDevice(n_levels=1), "n_levels must be >= 2"),
+    (lambda: CrossbarConfig(tile_rows=0), "tile_rows must be >= 1, got 0"),
+    (lambda: CrossbarConfig(weight_scaling="row"), "weight_scaling"),
+    (lambda: CrossbarConfig(backend="cuda"), "backend must be one of"),
+    (lambda: CrossbarConfig(device="pcm"), "device must be"),
+    (lambda: CrossbarConfig(w_noise=float("nan")), "w_noise"),
+])
+def test_bad_config(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_negative_time():
+    A = cimsim.program(W, cimsim.presets.PCM, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="t_s must be finite and >= 0, got -1.0"):
+        A.read(-1.0, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="t_s"):
+        A.mvm(np.ones(4), t_s=float("inf"), rng=np.random.default_rng(0))
+
+
+def test_rng_required_and_typed():
+    with pytest.raises(ValueError, match="rng is required"):
+        cimsim.program(W, cimsim.presets.PCM)
+    with pytest.raises(TypeError, match="numpy.random.Generator"):
+        cimsim.program(W, cimsim.presets.PCM, rng=42)
+    A = cimsim.program(W, cimsim.presets.PCM, rng=np.random.default_rng(0))
+    R = A.read(0.0, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="rng is required"):
+        R.mvm(np.ones(4))
+
+
+def test_bad_bias_and_config():
+    with pytest.raises(ValueError, match=r"bias must have shape \(3,\)"):
+        cimsim.program(W, cimsim.presets.IDEAL, bias=np.ones(4))
+    with pytest.raises(ValueError, match="bias must be finite"):
+        cimsim.program(W, cimsim.presets.IDEAL, bias=[1.0, np.nan, 0.0])
+    with pytest.raises(ValueError, match="config must be a cimsim.CrossbarConfig"):
+        cimsim.program(W, {"device": "pcm"})
+    with pytest.raises(ValueError, match="backend must be one of"):
+        cimsim.program(W, cimsim.presets.IDEAL).mvm(np.ones(4), backend="torch")
+
+
+def test_device_target_range_checked():
+    with pytest.raises(ValueError, match="g_target_S must lie in"):
+        PCMDevice().program(np.array([30e-6]), np.random.default_rng(0))
+
+
+def test_frozen_configs():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cimsim.presets.PCM.gdc = False
