@@ -42,6 +42,13 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
+def _umask_mode() -> int:
+    """0o666 less the process umask: what a plain open() would have created."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> Path:
     """Writes JSON to a temporary file in the same folder, then renames it into place."""
     path = Path(path)
@@ -51,6 +58,7 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> Path:
         with os.fdopen(fd, "w") as fh:
             json.dump(_plain(payload), fh, indent=1, sort_keys=True, allow_nan=False)
             fh.write("\n")
+        os.chmod(tmp, _umask_mode())  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -67,6 +75,7 @@ def save_figure(fig: Any, path: Path) -> Path:
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -44,5 +44,8 @@ def test_bench_quick_json(tmp_path, capsys):
     main(["bench", "--quick", "--json", str(path)])
     data = json.loads(path.read_text())
     t = data["timings"]
-    assert data["ratios"]["numba_over_floor"] == pytest.approx(t["mvm_numba_s"] / t["blas_floor_x_at_WT_s"])
+    # per-round ratios: within the spread of the timings, the ratio of the medians
+    assert data["ratios"]["numba_over_floor"] > 0.5 * t["mvm_numba_s"] / t["blas_floor_x_at_WT_s"]
+    assert data["ratios"]["numba_over_floor"] < 2.0 * t["mvm_numba_s"] / t["blas_floor_x_at_WT_s"]
+    assert set(data["timings"]) >= {"program_s", "read_s", "mvm_numpy_s"}
     assert "numba / floor" in capsys.readouterr().out

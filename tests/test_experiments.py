@@ -45,3 +45,16 @@ def test_tile_drift_trend(tmp_path):
     no, yes = np.array(e["no_gdc"]["mean"]), np.array(e["gdc"]["mean"])
     assert no[-1] > 2 * no[0]
     assert yes[labels.index("1 y")] < 0.6 * no[labels.index("1 y")]
+
+
+def test_result_files_readable_by_others(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        experiments.load("pcm-model").main(seed=0, out_dir=tmp_path, quick=True)
+    finally:
+        os.umask(old)
+    for f in ("pcm-model.json", "pcm-model.png"):
+        assert stat.S_IMODE((tmp_path / f).stat().st_mode) == 0o644

@@ -6,8 +6,8 @@ practice and to float rounding by contract.
 Threading: the kernels run between two BLAS calls. Numba's default OpenMP layer lets its threads spin
 after a parallel region, which starves OpenBLAS's threads on a small machine (measured on 2 cores: the
 512 x 512 batch-256 forward took 12.4 ms with the omp layer, 4.1 ms with workqueue; docs/performance.md).
-So, unless the user chose a layer (NUMBA_THREADING_LAYER) or numba already started one, the first call
-selects the sleeping "workqueue" layer.
+So, unless the user chose a layer (NUMBA_THREADING_LAYER) or numba already started one, importing this
+backend (lazily, when it is first picked) selects the sleeping "workqueue" layer.
 """
 
 from __future__ import annotations
@@ -90,9 +90,11 @@ def _choose_threading_layer() -> None:
         nb.config.THREADING_LAYER = "workqueue"
 
 
+_choose_threading_layer()
+
+
 def dac(x, bits, fixed, x_range, v_read_V, need_sq):
     """Numba twin of backends._numpy.dac."""
-    _choose_threading_layer()
     x = np.ascontiguousarray(x, dtype=np.float64)
     mode, n_half = _mode(bits, 1.0)
     v = np.empty_like(x)
