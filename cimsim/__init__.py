@@ -2,8 +2,9 @@
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
-from . import devices, presets
+from . import circuit, devices, presets
 from .array import ProgrammedArray, ReadArray, program
+from .circuit import ir_drop_first_order, ir_drop_matrix, solve_ir_drop
 from .config import CrossbarConfig
 from .converters import ADC, DAC, quantize
 from .counts import OpCounts
@@ -16,5 +17,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "ADC", "DAC", "CrossbarConfig", "IdealDevice", "OpCounts", "PCMDevice", "ProgrammedArray", "ReRAMDevice",
-    "ReadArray", "devices", "presets", "program", "quantize", "__version__",
+    "ReadArray", "circuit", "devices", "ir_drop_first_order", "ir_drop_matrix", "presets", "program", "quantize",
+    "solve_ir_drop", "__version__",
 ]

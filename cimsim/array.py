@@ -20,6 +20,15 @@ from .forward import RowBlock, forward
 from .mapping import conductance_scales, edges, gdc_readout, map_to_pairs
 
 
+def _effective(g_S: np.ndarray, cfg: CrossbarConfig, row_edges: np.ndarray, col_edges: np.ndarray) -> np.ndarray:
+    """G+ - G- (out, in) as the tiles' circuits see it (with IR drop when the wires have resistance)."""
+    if not cfg.has_wire_resistance:
+        return g_S[0] - g_S[1]
+    from .circuit._tiles import effective_differential
+
+    return effective_differential(g_S, row_edges, col_edges, cfg.r_row_ohm, cfg.r_col_ohm, cfg.ir_drop)
+
+
 def _check_x(x: Any, n_in: int) -> tuple[np.ndarray, bool]:
     arr = v.finite_array("x", x, ndim=(1, 2))
     if arr.shape[-1] != n_in:
@@ -146,12 +155,12 @@ class ProgrammedArray:
         cfg = self.config
         v.generator("rng", rng, required=cfg.device.stochastic)
         g = cfg.device.read(self.state, t_s, rng)
+        gd = _effective(g, cfg, self.row_edges, self.col_edges)
         alpha = np.ones_like(self.scales_S)
         if self.gdc_ref is not None:
-            current = gdc_readout(g, self.row_edges, self.col_edges)
+            current = gdc_readout(gd, self.row_edges, self.col_edges)
             ratio = np.where((current > 0) & (self.gdc_ref > 0), self.gdc_ref / np.where(current > 0, current, 1.0), 1.0)
             alpha = np.repeat(ratio, np.diff(self.col_edges), axis=1)
-        gd = g[0] - g[1]
         k = None
         if cfg.w_noise > 0:
             g_max = cfg.device.g_max_S
@@ -210,6 +219,8 @@ def program(W: Any, config: CrossbarConfig, *, rng: np.random.Generator | None =
     row_edges, col_edges = edges(W.shape[1], config.tile_rows), edges(W.shape[0], config.tile_cols)
     scales = conductance_scales(W, row_edges, col_edges, config.weight_scaling, dev.g_max_S - dev.g_min_S)
     state = dev.program(map_to_pairs(W, scales, row_edges, dev.g_min_S, dev.g_max_S), rng)
-    gdc_ref = gdc_readout(state.g_prog_S, row_edges, col_edges) if config.gdc else None
+    gdc_ref = None
+    if config.gdc:
+        gdc_ref = gdc_readout(_effective(state.g_prog_S, config, row_edges, col_edges), row_edges, col_edges)
     return ProgrammedArray(config=config, state=state, scales_S=scales, row_edges=row_edges,
                            col_edges=col_edges, bias=bias, gdc_ref=gdc_ref)

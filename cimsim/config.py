@@ -29,6 +29,10 @@ class CrossbarConfig:
             w_noise^2 g_max sum_j (G+ + G-) v_j^2 (aihwkit PCM_READ form); "constant": device std =
             w_noise * g_max.
         v_read_V: full-scale read voltage of the DAC (V).
+        r_row_ohm: wire resistance of one row segment between cells (ohm); 0 = ideal wires.
+        r_col_ohm: wire resistance of one column segment between cells (ohm); 0 = ideal wires.
+        ir_drop: "exact" (nodal solve of every tile at read time) or "first_order" (closed-form
+            linearization, for training loops); used when a wire resistance is non-zero (docs/circuit.md).
         gdc: global drift compensation per tile (REFERENCES.md s.1).
         backend: "numba" (default, fused kernels) or "numpy" (reference).
     """
@@ -42,6 +46,9 @@ class CrossbarConfig:
     w_noise: float = 0.0
     w_noise_type: str = "pcm_read"
     v_read_V: float = 0.2
+    r_row_ohm: float = 0.0
+    r_col_ohm: float = 0.0
+    ir_drop: str = "exact"
     gdc: bool = False
     backend: str = "numba"
 
@@ -58,6 +65,9 @@ class CrossbarConfig:
         v.non_negative("w_noise", self.w_noise)
         v.one_of("w_noise_type", self.w_noise_type, ("pcm_read", "constant"))
         v.positive("v_read_V", self.v_read_V)
+        v.non_negative("r_row_ohm", self.r_row_ohm)
+        v.non_negative("r_col_ohm", self.r_col_ohm)
+        v.one_of("ir_drop", self.ir_drop, ("exact", "first_order"))
         if not isinstance(self.gdc, bool):
             raise ValueError(f"gdc must be True or False, got {self.gdc!r}")
         v.one_of("backend", self.backend, BACKENDS)
@@ -66,6 +76,11 @@ class CrossbarConfig:
     def per_mvm_noise(self) -> bool:
         """Whether an MVM draws random numbers."""
         return self.w_noise > 0.0 or self.adc.out_noise > 0.0
+
+    @property
+    def has_wire_resistance(self) -> bool:
+        """Whether the tiles' wires have resistance (IR drop)."""
+        return self.r_row_ohm > 0.0 or self.r_col_ohm > 0.0
 
     @property
     def unit_A(self) -> float:

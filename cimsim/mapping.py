@@ -52,13 +52,15 @@ def map_to_pairs(W: np.ndarray, scales: np.ndarray, row_edges: np.ndarray,
     return np.stack([g_min_S + np.clip(sw, 0.0, span), g_min_S + np.clip(-sw, 0.0, span)])
 
 
-def gdc_readout(g_S: np.ndarray, row_edges: np.ndarray, col_edges: np.ndarray) -> np.ndarray:
-    """Per-tile drift-calibration readout: mean over the tile's columns of |sum_j (G+ - G-)_ij|.
+def gdc_readout(gd_S: np.ndarray, row_edges: np.ndarray, col_edges: np.ndarray) -> np.ndarray:
+    """Per-tile drift-calibration readout: mean over the tile's columns of |sum_j Gd_ij|.
 
-    The response of each tile to an all-ones (full-scale) calibration input, noise-free (the limit of
-    averaging many reads), in siemens; the read voltage cancels in the GDC ratio (REFERENCES.md s.1).
+    gd_S (out, in) is the tile's effective differential conductance (G+ - G-, with IR drop when the wires
+    have resistance): the response of each tile to an all-ones (full-scale) calibration input,
+    noise-free (the limit of averaging many reads), in siemens; the read voltage cancels in the GDC
+    ratio (REFERENCES.md s.1).
     """
-    gd = g_S[0] - g_S[1]
+    gd = gd_S
     out = np.empty((len(row_edges) - 1, len(col_edges) - 1))
     for r in range(out.shape[0]):
         col_sums = np.abs(gd[:, row_edges[r]:row_edges[r + 1]].sum(axis=1))

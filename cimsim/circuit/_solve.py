@@ -1,0 +1,189 @@
+"""Exact IR-drop solve of a crossbar: preconditioned conjugate gradients on the Schur complement.
+
+The nodal system (see _nodal.py) has row unknowns V_r and column unknowns V_c:
+    A_r V_r - D V_c = b_r,   A_c V_c - D V_r = b_c,     D = diag(G)
+with A_r block-diagonal over row lines and A_c over column lines, each block tridiagonal. Eliminating
+V_r = A_r^{-1} (b_r + D V_c) leaves the symmetric positive definite Schur complement
+    S V_c = b_c + D A_r^{-1} b_r,    S = A_c - D A_r^{-1} D,
+solved by conjugate gradients preconditioned with A_c^{-1} (exact column-line solves). Every product with
+S is one batch of row-line solves; every preconditioner application one batch of column-line solves;
+both O(M N). Because device conductances are small next to wire conductances, A_c^{-1} S is a small
+perturbation of the identity and CG converges in a few iterations (docs/circuit.md has the counts).
+Convergence: ||b_S - S V_c|| <= tol ||b_S|| for every vector of the batch; the row equations hold exactly.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import _validate as v
+from . import _kernels as k
+
+
+CHUNK_MAX = 8  # right-hand sides per chunk: SIMD-wide and cache-resident (measured, docs/circuit.md)
+
+
+class IRDropConvergenceError(RuntimeError):
+    """The iterative solve did not reach its tolerance."""
+
+
+class SolveInfo(NamedTuple):
+    """Diagnostics of one exact solve.
+
+    Attributes:
+        iterations: CG iterations (max over the batch); 0 for the closed-form cases.
+        rel_residual: max over the batch of ||b_S - S V_c|| / ||b_S||.
+        method: "ideal", "rows", "columns" or "pcg".
+    """
+
+    iterations: int
+    rel_residual: float
+    method: str
+
+
+def _check(G_S, r_row_ohm, r_col_ohm) -> np.ndarray:
+    G = v.finite_array("G_S", G_S, ndim=(2,))
+    if G.min() < 0:
+        raise ValueError(f"G_S must be >= 0 (conductances), got min {G.min()}")
+    for name, r in (("r_row_ohm", r_row_ohm), ("r_col_ohm", r_col_ohm)):
+        v.non_negative(name, r)
+    return np.ascontiguousarray(G)
+
+
+def _check_v(v_row_V, M: int) -> tuple[np.ndarray, bool]:
+    arr = v.finite_array("v_row_V", v_row_V, ndim=(1, 2))
+    if arr.shape[-1] != M:
+        raise ValueError(f"v_row_V must have {M} entries (one per row of G_S), got shape {arr.shape}")
+    return (arr[None, :], True) if arr.ndim == 1 else (np.ascontiguousarray(arr), False)
+
+
+class _Lines:
+    """Factored row and column lines of one array, shared by every right-hand side and iteration."""
+
+    def __init__(self, G: np.ndarray, r_row: float, r_col: float):
+        M, N = G.shape
+        self.G, self.M, self.N = G, M, N
+        self.gr = 1.0 / r_row if r_row > 0 else np.inf
+        self.gc = 1.0 / r_col if r_col > 0 else np.inf
+        if r_row > 0:
+            self.row_inv, self.row_f = k.factor_rows(self.gr * (1.0 + (np.arange(N) < N - 1))[None, :] + G, self.gr)
+        if r_col > 0:
+            self.col_diag = np.ascontiguousarray(self.gc * (1.0 + (np.arange(M) > 0))[:, None] + G)
+            self.col_inv, self.col_f = k.factor_cols(self.col_diag, self.gc)
+
+
+def _chunked(values: np.ndarray, shape: tuple[int, int], width: int) -> np.ndarray:
+    """(B, M, N) right-hand sides -> zero-padded chunks (K, M, N, width), batch innermost."""
+    B = values.shape[0]
+    K = -(-B // width)
+    out = np.zeros((K * width,) + shape)
+    out[:B] = values
+    return np.ascontiguousarray(out.reshape((K, width) + shape).transpose(0, 2, 3, 1))
+
+
+def _unchunk(x: np.ndarray, B: int) -> np.ndarray:
+    """(K, M, N, width) -> (B, M, N)."""
+    K, M, N, W = x.shape
+    return x.transpose(0, 3, 1, 2).reshape(K * W, M, N)[:B]
+
+
+def _width(B: int) -> int:
+    """Chunk width: at most CHUNK_MAX, and enough chunks to keep every thread busy."""
+    import numba
+
+    return max(1, min(CHUNK_MAX, -(-B // numba.get_num_threads())))
+
+
+def _currents(lines: _Lines, v2: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, SolveInfo]:
+    """Currents (B, N) for row voltages v2 (B, M)."""
+    G, M, N = lines.G, lines.M, lines.N
+    B = v2.shape[0]
+    if np.isinf(lines.gr) and np.isinf(lines.gc):
+        return v2 @ G, SolveInfo(0, 0.0, "ideal")
+    W = _width(B)
+    if np.isinf(lines.gr):  # rows at their source voltage: independent column lines
+        d = _chunked(G[None, :, :] * v2[:, :, None], (M, N), W)
+        vc = np.empty_like(d)
+        k.cols_chunks(lines.col_inv, lines.col_f, d, vc)
+        return lines.gc * _unchunk(vc, B)[:, M - 1, :], SolveInfo(0, 0.0, "columns")
+    b_r = np.zeros((B, M, N))
+    b_r[:, :, 0] = lines.gr * v2
+    b_r = _chunked(b_r, (M, N), W)
+    vr = np.empty_like(b_r)
+    k.rows_chunks(lines.row_inv, lines.row_f, np.ones_like(G), b_r, vr)
+    if np.isinf(lines.gc):  # columns at virtual ground: independent row lines
+        return np.einsum("bij,ij->bj", _unchunk(vr, B), G), SolveInfo(0, 0.0, "rows")
+    rhs = vr * G[None, :, :, None]
+    x = np.empty_like(rhs)
+    K = rhs.shape[0]
+    its, res, ok = np.zeros(K, dtype=np.int64), np.zeros(K), np.zeros(K, dtype=np.bool_)
+    k.pcg_chunks(lines.col_diag, lines.gc, G, lines.row_inv, lines.row_f, lines.col_inv, lines.col_f,
+                 rhs, x, float(tol), int(max_iter), its, res, ok)
+    if not ok.all():
+        raise IRDropConvergenceError(
+            f"IR-drop solve did not converge: relative residual {res.max():.3e} > tol={tol} after "
+            f"max_iter={max_iter} iterations")
+    return lines.gc * _unchunk(x, B)[:, M - 1, :], SolveInfo(int(its.max()), float(res.max()), "pcg")
+
+
+def solve_ir_drop(G_S, v_row_V, r_row_ohm: float, r_col_ohm: float, *, tol: float = 1e-10,
+                  max_iter: int = 500, return_info: bool = False):
+    """Column currents of a crossbar with wire resistance, by an exact nodal solve.
+
+    Args:
+        G_S: device conductances (M rows/inputs, N columns/outputs), S, >= 0.
+        v_row_V: row driver voltages (M,) or (batch, M), V.
+        r_row_ohm: resistance of one row-wire segment (ohm), >= 0.
+        r_col_ohm: resistance of one column-wire segment (ohm), >= 0.
+        tol: relative residual of the Schur-complement system at which CG stops.
+        max_iter: CG iterations before IRDropConvergenceError.
+        return_info: also return a SolveInfo.
+
+    Returns:
+        Currents into the sense amplifiers (N,) or (batch, N), A; with zero wire resistance exactly G^T v.
+
+    References:
+        Topology of REFERENCES.md s.3; validated against ngspice (tests/test_ir_drop_spice.py).
+    """
+    G = _check(G_S, r_row_ohm, r_col_ohm)
+    v2, single = _check_v(v_row_V, G.shape[0])
+    v.positive("tol", tol)
+    v.integer_at_least("max_iter", max_iter, 1)
+    currents, info = _currents(_Lines(G, r_row_ohm, r_col_ohm), v2, tol, max_iter)
+    currents = currents[0] if single else currents
+    return (currents, info) if return_info else currents
+
+
+def ir_drop_matrix(G_S, r_row_ohm: float, r_col_ohm: float, *, tol: float = 1e-10,
+                   max_iter: int = 500) -> np.ndarray:
+    """Effective conductance matrix G_eff (M, N) with I = v @ G_eff exactly (the circuit is linear in v).
+
+    Computed by solving for every unit input (M right-hand sides in one batch). With it, any number of
+    MVMs on the same conductances cost one matrix product each.
+    """
+    G = _check(G_S, r_row_ohm, r_col_ohm)
+    v.positive("tol", tol)
+    currents, _ = _currents(_Lines(G, r_row_ohm, r_col_ohm), np.eye(G.shape[0]), tol, max_iter)
+    return currents
+
+
+def ir_drop_first_order(G_S, r_row_ohm: float, r_col_ohm: float) -> np.ndarray:
+    """First-order (linearized) effective conductance matrix (M, N): I ~= v @ G_eff1.
+
+    The row and column wire currents are taken from the ideal circuit; each cell then sees its row
+    voltage lowered by the drop along its row and its column raised by the drop along its column:
+        G_eff1[i, j] = G_ij (1 - r_row sum_{k<=j} S_ik - r_col sum_{k>=i} C_kj),
+        S_ik = sum_{l>=k} G_il (current through row segment k per volt),
+        C_kj = sum_{l<=k} G_lj (current through column segment k, weighted by each row's voltage).
+    Exact to first order in r; its error grows as (G r N^2)^2 (docs/circuit.md has the table).
+    The column term is linear in v only row by row; this form keeps v_l's own weight G_lj, which is the
+    first-order term exactly.
+    """
+    G = _check(G_S, r_row_ohm, r_col_ohm)
+    seg_row = np.cumsum(G[:, ::-1], axis=1)[:, ::-1]       # S_ik
+    drop_row = np.cumsum(seg_row, axis=1)                   # sum_{k<=j} S_ik
+    seg_col = np.cumsum(G, axis=0)                          # C_kj
+    drop_col = np.cumsum(seg_col[::-1], axis=0)[::-1]       # sum_{k>=i} C_kj
+    return G * (1.0 - r_row_ohm * drop_row - r_col_ohm * drop_col)
