@@ -101,6 +101,49 @@ def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
     }
 
 
+def run_ir_drop(quick: bool = False, seed: int = 0) -> dict[str, Any]:
+    """Times the exact IR-drop solver (issue 3): vs scipy's sparse direct solve at 256 x 256, alone at
+    1024 x 1024, and a batch of 64 vectors vs 64 single solves; r = 1 ohm, G ~ U[1, 25] uS."""
+    from .circuit import solve_ir_drop, solve_scipy
+
+    rng = np.random.default_rng(seed)
+    r = 1.0
+    G256, v256 = rng.uniform(1e-6, 25e-6, (256, 256)), rng.uniform(0, 0.2, 256)
+    G1k, v1k = rng.uniform(1e-6, 25e-6, (1024, 1024)), rng.uniform(0, 0.2, 1024)
+    V64 = rng.uniform(0, 0.2, (64, 256))
+    reps = 2 if quick else 5
+    t_solver = _median_time(lambda: solve_ir_drop(G256, v256, r, r), reps, 0.0)
+    t_scipy = _median_time(lambda: solve_scipy(G256, v256, r, r), 1 if quick else 2, 0.0)
+    t_1k = _median_time(lambda: solve_ir_drop(G1k, v1k, r, r), 1 if quick else 3, 0.0)
+    t_batch = _median_time(lambda: solve_ir_drop(G256, V64, r, r), reps, 0.0)
+    t_singles = _median_time(lambda: [solve_ir_drop(G256, V64[b], r, r) for b in range(64)], 1 if quick else 2, 0.0)
+    _, info256 = solve_ir_drop(G256, v256, r, r, return_info=True)
+    _, info1k = solve_ir_drop(G1k, v1k, r, r, return_info=True)
+    return {
+        "workload": {"r_ohm": r, "G_uS": [1, 25], "v_V": [0, 0.2], "tol": 1e-10},
+        "timings": {"solver_256_s": t_solver, "scipy_direct_256_s": t_scipy, "solver_1024_s": t_1k,
+                    "batch64_256_s": t_batch, "singles64_256_s": t_singles},
+        "iterations": {"n256": info256.iterations, "n1024": info1k.iterations},
+        "ratios": {"scipy_over_solver_256": t_scipy / t_solver, "singles_over_batch_64": t_singles / t_batch},
+        "target": {"scipy_over_solver_256_min": 50.0, "solver_1024_max_s": 0.5,
+                   "met": bool(t_scipy / t_solver >= 50.0 and t_1k <= 0.5)},
+    }
+
+
+def format_ir_table(res: dict[str, Any]) -> str:
+    """Human-readable table of the IR-drop bench."""
+    t, q = res["timings"], res["ratios"]
+    ok = "met" if res["target"]["met"] else "NOT met"
+    return "\n".join([
+        "IR-drop solve (exact, tol 1e-10), r = 1 ohm:",
+        f"  256 x 256:   {t['solver_256_s'] * 1e3:9.2f} ms ({res['iterations']['n256']} CG iterations); "
+        f"scipy sparse direct {t['scipy_direct_256_s'] * 1e3:.0f} ms -> {q['scipy_over_solver_256']:.0f}x faster (target >= 50x)",
+        f"  1024 x 1024: {t['solver_1024_s'] * 1e3:9.2f} ms ({res['iterations']['n1024']} CG iterations; target < 500 ms)",
+        f"  batch of 64 at 256 x 256: {t['batch64_256_s'] * 1e3:.0f} ms vs 64 single solves "
+        f"{t['singles64_256_s'] * 1e3:.0f} ms ({q['singles_over_batch_64']:.1f}x)",
+        f"  targets: {ok}"])
+
+
 def format_table(result: dict[str, Any]) -> str:
     """Human-readable table of a bench result."""
     t, r = result["timings"], result["ratios"]
@@ -121,6 +164,8 @@ def main(quick: bool, json_path: str | None) -> dict[str, Any]:
     """Runs the bench, prints the table, writes JSON when asked."""
     result = run(quick=quick)
     print(format_table(result))
+    result["ir_drop"] = run_ir_drop(quick=quick)
+    print(format_ir_table(result["ir_drop"]))
     if json_path:
         from experiments._common import write_json_atomic
 

@@ -17,6 +17,12 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "tile-drift": ("experiments.tile_drift",
                    "Relative MVM error of a 512x512 PCM tile from 1 s to 10 years, with and without GDC",
                    "Joshi et al. 2020, Fig. 3 (drift and global drift compensation)"),
+    "ir-drop": ("experiments.ir_drop",
+                "IR-drop error of column currents vs array size (32..512) and wire resistance, ngspice overlaid",
+                "REFERENCES.md s.3 error table; ngspice ground truth"),
+    "ir-drop-tiling": ("experiments.ir_drop_tiling",
+                       "256-point DFT on one array vs 128 and 64 tiles at 0.005-0.05 ohm: spectrum error",
+                       "CrossSim (Sandia) DFT tutorial, parasitic-resistance figure"),
 }
 
 
