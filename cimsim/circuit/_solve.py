@@ -90,10 +90,8 @@ def _unchunk(x: np.ndarray, B: int) -> np.ndarray:
 
 
 def _width(B: int) -> int:
-    """Chunk width: at most CHUNK_MAX, and enough chunks to keep every thread busy."""
-    import numba
-
-    return max(1, min(CHUNK_MAX, -(-B // numba.get_num_threads())))
+    """Chunk width: 1 for a single vector, else CHUNK_MAX (zero-padded); see _kernels on why only two."""
+    return 1 if B == 1 else CHUNK_MAX
 
 
 def _currents(lines: _Lines, v2: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, SolveInfo]:
@@ -103,24 +101,27 @@ def _currents(lines: _Lines, v2: np.ndarray, tol: float, max_iter: int) -> tuple
     if np.isinf(lines.gr) and np.isinf(lines.gc):
         return v2 @ G, SolveInfo(0, 0.0, "ideal")
     W = _width(B)
+    width = (0.0,) * W
     if np.isinf(lines.gr):  # rows at their source voltage: independent column lines
         d = _chunked(G[None, :, :] * v2[:, :, None], (M, N), W)
         vc = np.empty_like(d)
-        k.cols_chunks(lines.col_inv, lines.col_f, d, vc)
+        k.cols_chunks(lines.col_inv, lines.col_f, d, vc, width)
         return lines.gc * _unchunk(vc, B)[:, M - 1, :], SolveInfo(0, 0.0, "columns")
     b_r = np.zeros((B, M, N))
     b_r[:, :, 0] = lines.gr * v2
     b_r = _chunked(b_r, (M, N), W)
     vr = np.empty_like(b_r)
-    k.rows_chunks(lines.row_inv, lines.row_f, np.ones_like(G), b_r, vr)
+    k.rows_chunks(lines.row_inv, lines.row_f, np.ones_like(G), b_r, vr, width)
     if np.isinf(lines.gc):  # columns at virtual ground: independent row lines
         return np.einsum("bij,ij->bj", _unchunk(vr, B), G), SolveInfo(0, 0.0, "rows")
     rhs = vr * G[None, :, :, None]
     x = np.empty_like(rhs)
     K = rhs.shape[0]
     its, res, ok = np.zeros(K, dtype=np.int64), np.zeros(K), np.zeros(K, dtype=np.bool_)
-    k.pcg_chunks(lines.col_diag, lines.gc, G, lines.row_inv, lines.row_f, lines.col_inv, lines.col_f,
-                 rhs, x, float(tol), int(max_iter), its, res, ok)
+    args = (lines.col_diag, lines.gc, G, lines.row_inv, lines.row_f, lines.col_inv, lines.col_f)
+    solver = k.pcg_serial if M * N * rhs.shape[3] < k.SERIAL_BELOW else k.pcg
+    for q in range(K):
+        its[q], res[q], ok[q] = solver(*args, rhs[q], x[q], float(tol), int(max_iter), width)
     if not ok.all():
         raise IRDropConvergenceError(
             f"IR-drop solve did not converge: relative residual {res.max():.3e} > tol={tol} after "
