@@ -53,10 +53,32 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from . import compare
+
+    try:
+        compare.main(args)
+    except ValueError as exc:
+        raise SystemExit(f"cimsim: error: {exc}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cimsim`` command."""
     p = argparse.ArgumentParser(prog="cimsim", description="Analog compute-in-memory and neuromorphic emulator")
     sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("compare", help="the digits MLP on a PCM crossbar vs a GPU, chip to facility (main job)")
+    c.add_argument("--json", default="results/compare.json", help="result JSON (default results/compare.json)")
+    c.add_argument("--plot", default="results/compare.png", help="bar chart PNG ('' for none)")
+    c.add_argument("--pue", type=float, default=1.56, help="power usage effectiveness (default 1.56, Uptime 2024)")
+    c.add_argument("--grid-gco2-per-kwh", type=float, default=480.0, help="grid carbon intensity (default 480, world 2024)")
+    c.add_argument("--gpu", default="h100", help="GPU of the roofline baseline: h100, a100, orin (default h100)")
+    c.add_argument("--batch", type=int, default=1024, help="data-centre batch size of the GPU rows (default 1024)")
+    c.add_argument("--t-s", type=float, default=3600.0, help="seconds after programming the crossbar is read (default 3600)")
+    c.add_argument("--seed", type=int, default=0, help="training and noise seed (default 0)")
+    c.add_argument("--energy-table", default=None, metavar="PATH", help="JSON table overriding built-in energy entries")
+    c.add_argument("--measure-gpu", action="store_true", help="also measure the MLP on this machine's GPU with NVML")
+    c.set_defaults(func=_cmd_compare)
     sub.add_parser("list", help="list experiments").set_defaults(func=_cmd_list)
     r = sub.add_parser("reproduce", help="run experiments: NAME.json, then NAME.png from it")
     r.add_argument("names", nargs="*", help="experiments to run (default: all)")

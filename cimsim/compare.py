@@ -1,0 +1,179 @@
+"""``cimsim compare``: one workload (the digits MLP) on an analog PCM crossbar, on a digital GPU (roofline),
+and, where the snn package is available, as a spiking network; priced by one ledger and shown from the
+chip up to the facility.
+
+Rows (each with its label: measured / simulated / estimated, and scope: per-operation / all-in):
+  PCM crossbar, bottom-up   OpCounts of the simulated MVMs priced per operation (ADC survey fit, bit-serial
+                            DAC, simulated cell-read energy, 7 nm FP16 post-processing); latency: one
+                            HERMES 256 x 256 MVM time (133 ns, from Le Gallo et al. 2023) per layer.
+  PCM crossbar, chip-level  the same operations at IBM HERMES's measured 9.76 TOPS/W (all-in).
+  GPU rows                  roofline at FP16 and INT8, batch 1 (edge view) and a large batch (data-centre
+                            view); accuracy measured by running the MLP digitally at that precision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .energy import Facility, Ledger, Record, crossbar_ledger, load_gpu, load_table, roofline
+from .energy.tables import entry
+
+
+def _row(name: str, accuracy: float, accuracy_std: float | None, energy_J: float, latency_s: float, ops: float,
+         label: str, scope: str, facility: Facility, notes: str) -> dict[str, Any]:
+    fac = facility.report(energy_J)
+    return {"system": name, "accuracy": accuracy, "accuracy_std": accuracy_std, "energy_J_per_inference": energy_J,
+            "latency_s": latency_s, "tops_per_w": ops / energy_J / 1e12, "inferences_per_s_per_w": 1.0 / energy_J,
+            "inferences_per_kwh_wall": fac["inferences_per_kwh"], "gco2e_per_million": fac["gco2e_per_million"],
+            "water_mL_per_million": fac["water_mL_per_million"], "usd_per_million": fac["usd_per_million"],
+            "wall_J_per_inference": fac["wall_J_per_inference"], "label": label, "scope": scope, "notes": notes}
+
+
+def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t_s: float = 3600.0,
+        noise_seeds: int = 5, batch: int = 1024, energy_table: str | None = None, progress: bool = True,
+        snn: bool = True) -> dict[str, Any]:
+    """Runs the comparison and returns a JSON-ready dict (rows, ledgers, details)."""
+    from tqdm.auto import tqdm
+
+    from . import presets
+    from .workloads import crossbar_accuracy, digital_accuracy, train_mlp
+
+    facility = facility or Facility()
+    tables = (load_table(energy_table),) if energy_table else ()
+    g = load_gpu(gpu)  # validates the name before any work
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch must be an int >= 1, got {batch!r}")
+    steps = tqdm(total=5, desc="compare", disable=not progress, leave=False)
+    mlp = train_mlp(seed=seed)
+    steps.update()
+    digital = {p: digital_accuracy(mlp, p) for p in ("fp32", "fp16", "int8", "int4")}
+    steps.update()
+    cfg = presets.PCM
+    xb = crossbar_accuracy(mlp, cfg, t_s=t_s, seeds=noise_seeds, seed=seed)
+    steps.update()
+    n_test = xb.counts.input_vectors
+    ops = 2.0 * mlp.macs
+    act_bytes = float(sum(i + o for i, o in mlp.layers))  # int8 activations in and out of every layer
+    bottom_up = crossbar_ledger(xb.counts, dac_bits=cfg.dac.bits, adc_bits=cfg.adc.bits, cell_read_J=xb.cell_read_J,
+                                activation_bytes=act_bytes * n_test, tables=tables)
+    herm = entry("hermes_all_in_per_op_one_phase", *tables)
+    chip = Ledger((Record("crossbar/chip", "op", ops, herm["energy_J"], herm["source"], herm["label"], "all-in"),), 1)
+    t_mvm = entry("hermes_mvm_time_s", *tables)["value"]
+    latency_xb = t_mvm * len(mlp.layers)
+    rows = [
+        _row("PCM crossbar (bottom-up)", xb.mean, xb.std, bottom_up.per_inference_J, latency_xb, ops,
+             bottom_up.label, bottom_up.scope, facility,
+             f"t = {t_s:g} s after programming, GDC on, {noise_seeds} noise seeds; latency: {len(mlp.layers)} x 133 ns"),
+        _row("PCM crossbar (HERMES chip, all-in)", xb.mean, xb.std, chip.per_inference_J, latency_xb, ops,
+             chip.label, chip.scope, facility, "9.76 TOPS/W measured (Le Gallo et al. 2023)"),
+    ]
+    gpu_runs = {}
+    for precision, b in (("fp16", 1), ("fp16", batch), ("int8", batch)):
+        rf = roofline(mlp.layers, g, precision=precision, batch=b)
+        gpu_runs[f"{precision}_b{b}"] = rf
+        rows.append(_row(f"GPU {g.name} {precision.upper()}, batch {b}", digital[precision], None,
+                         rf["energy_J_per_inference"], rf["latency_s"], ops, "estimated", "all-in", facility,
+                         f"roofline; {rf['layers'][0]['bound']}-bound; without idle power "
+                         f"{rf['energy_J_per_inference_without_idle']:.3g} J"))
+    steps.update()
+    snn_info = {"available": False, "reason": "the snn package (issue 5) is not installed in this build"}
+    if snn:
+        try:
+            from snn.compare import snn_row  # noqa: F401  (lands with issue 5)
+        except ImportError:
+            pass
+        else:  # pragma: no cover - exercised once snn exists
+            row, snn_info = snn_row(mlp, facility=facility, seed=seed, tables=tables)
+            rows.append(row)
+    steps.update()
+    steps.close()
+    return {
+        "workload": {"name": "digits MLP", "layers": mlp.layers, "macs_per_inference": mlp.macs,
+                     "ops_per_inference": ops, "test_images": n_test},
+        "config": {"seed": seed, "gpu": gpu, "t_s": t_s, "noise_seeds": noise_seeds, "batch": batch,
+                   "energy_table": energy_table, "facility": dataclasses.asdict(facility), "crossbar_preset": "PCM"},
+        "digital_accuracy": digital,
+        "crossbar": {"accuracy_per_seed": xb.per_seed, "cell_read_J": xb.cell_read_J,
+                     "counts_per_test_pass": xb.counts.to_dict()},
+        "ledgers": {"crossbar_bottom_up": bottom_up.to_dict(), "crossbar_chip": chip.to_dict()},
+        "gpu": gpu_runs,
+        "snn": snn_info,
+        "rows": rows,
+    }
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The comparison as a fixed-width text table."""
+    head = (f"{'system':<40}{'accuracy':>10}{'J/inference':>13}{'latency':>11}{'TOPS/W':>9}"
+            f"{'inf/kWh':>10}{'gCO2e/M':>10}  label")
+    lines = [head, "-" * len(head)]
+    for r in result["rows"]:
+        acc = f"{100 * r['accuracy']:.1f}%" + (f"+-{100 * r['accuracy_std']:.1f}" if r["accuracy_std"] else "")
+        lines.append(f"{r['system']:<40}{acc:>10}{r['energy_J_per_inference']:>13.3g}{r['latency_s']:>11.3g}"
+                     f"{r['tops_per_w']:>9.3g}{r['inferences_per_kwh_wall']:>10.3g}{r['gco2e_per_million']:>10.3g}"
+                     f"  {r['label']}, {r['scope']}")
+    fac = result["config"]["facility"]
+    lines.append(f"facility: PUE {fac['pue']}, {fac['grid_gco2_per_kwh']} gCO2e/kWh, {fac['wue_l_per_kwh']} L/kWh, "
+                 f"{fac['usd_per_kwh']} USD/kWh; J/inference is IT energy, inf/kWh and gCO2e at the wall")
+    if not result["snn"]["available"]:
+        lines.append(f"SNN row: not shown ({result['snn']['reason']})")
+    return "\n".join(lines)
+
+
+def plot(result: dict[str, Any], png: Path) -> None:
+    """Bar charts: energy per inference (log) with accuracy, and gCO2e per million inferences."""
+    from experiments._common import pyplot, save_figure
+
+    plt = pyplot()
+    rows = result["rows"]
+    names = [r["system"].replace("NVIDIA ", "").replace(" SXM", "").replace(", ", "\n").replace(" (", "\n(")
+             for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    e = [r["energy_J_per_inference"] for r in rows]
+    bars = axes[0].bar(range(len(rows)), e, color=["tab:green" if "crossbar" in r["system"] else "tab:gray" for r in rows])
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("IT energy per inference (J)")
+    for b, r in zip(bars, rows):
+        axes[0].annotate(f"{100 * r['accuracy']:.1f}%\n{r['label']}", (b.get_x() + b.get_width() / 2, b.get_height()),
+                         ha="center", va="bottom", fontsize=7)
+    axes[1].bar(range(len(rows)), [r["gco2e_per_million"] for r in rows], color="tab:brown")
+    axes[1].set_yscale("log")
+    axes[1].set_ylabel("gCO2e per million inferences (at the wall)")
+    for ax in axes:
+        ax.set_xticks(range(len(rows)), names, fontsize=7)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle(f"digits MLP {result['workload']['layers']}: analog crossbar vs GPU "
+                 f"(PUE {result['config']['facility']['pue']})")
+    fig.tight_layout()
+    save_figure(fig, png)
+
+
+def main(args) -> dict[str, Any]:
+    """Entry point of ``cimsim compare``: JSON first, then the PNG from it, then the table."""
+    import json
+
+    from experiments._common import provenance, write_json_atomic
+
+    facility = Facility(pue=args.pue, grid_gco2_per_kwh=args.grid_gco2_per_kwh)
+    result = run(seed=args.seed, gpu=args.gpu, facility=facility, t_s=args.t_s, batch=args.batch,
+                 energy_table=args.energy_table)
+    payload = {**provenance("compare", args.seed, False, result["config"]), **result}
+    json_path = write_json_atomic(Path(args.json), payload)
+    if args.plot:
+        plot(json.loads(json_path.read_text()), Path(args.plot))
+    print(format_table(result))
+    print(f"wrote {json_path}" + (f" and {args.plot}" if args.plot else ""))
+    if args.measure_gpu:
+        from .energy.gpu import measure_nvml
+        from .workloads.jax_mlp import nvml_runner
+
+        from .workloads import train_mlp
+
+        m = measure_nvml(nvml_runner(train_mlp(seed=args.seed), args.batch))
+        print("measured GPU:", m if m.get("available") else f"unavailable: {m['reason']}")
+    return payload

@@ -1,0 +1,5 @@
+"""Workloads shared by compare, the experiments and the SNN: the sklearn digits MLP."""
+
+from .digits import MLP, crossbar_accuracy, digital_accuracy, load_digits_split, train_mlp
+
+__all__ = ["MLP", "crossbar_accuracy", "digital_accuracy", "load_digits_split", "train_mlp"]
