@@ -56,11 +56,11 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
     cfg = presets.PCM
     xb = crossbar_accuracy(mlp, cfg, t_s=t_s, seeds=noise_seeds, seed=seed)
     steps.update()
-    n_test = xb.counts.input_vectors
+    n_test = xb.inferences
     ops = 2.0 * mlp.macs
     act_bytes = float(sum(i + o for i, o in mlp.layers))  # int8 activations in and out of every layer
     bottom_up = crossbar_ledger(xb.counts, dac_bits=cfg.dac.bits, adc_bits=cfg.adc.bits, cell_read_J=xb.cell_read_J,
-                                activation_bytes=act_bytes * n_test, tables=tables)
+                                activation_bytes=act_bytes * n_test, inferences=n_test, tables=tables)
     herm = entry("hermes_all_in_per_op_one_phase", *tables)
     chip = Ledger((Record("crossbar/chip", "op", ops, herm["energy_J"], herm["source"], herm["label"], "all-in"),), 1)
     t_mvm = entry("hermes_mvm_time_s", *tables)["value"]

@@ -23,6 +23,15 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "ir-drop-tiling": ("experiments.ir_drop_tiling",
                        "256-point DFT on one array vs 128 and 64 tiles at 0.005-0.05 ohm: spectrum error",
                        "CrossSim (Sandia) DFT tutorial, parasitic-resistance figure"),
+    "energy-breakdown": ("experiments.energy_breakdown",
+                         "Where one digits-MLP inference's energy goes: ADC/DAC/array/digital; SOP/neuron; GPU idle/busy",
+                         "cimsim ledger (REFERENCES.md s.4-5)"),
+    "seed-claims": ("experiments.seed_claims",
+                    "The founding report's claims recomputed with the ledger, beside what the sources say",
+                    "Leroux et al. 2025; Samsi et al. 2023; Davies et al. 2021; de Vries 2023 (REFERENCES.md s.7)"),
+    "pareto": ("experiments.pareto",
+               "Accuracy vs energy per inference: crossbar ADC bits x tiles, digital precisions, SNN time steps",
+               "cimsim ledger; digits MLP"),
 }
 
 

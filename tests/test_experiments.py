@@ -58,3 +58,25 @@ def test_result_files_readable_by_others(tmp_path):
         os.umask(old)
     for f in ("pcm-model.json", "pcm-model.png"):
         assert stat.S_IMODE((tmp_path / f).stat().st_mode) == 0o644
+
+
+def test_pareto_front_matches_brute_force():
+    from experiments.pareto import _front
+
+    rng = np.random.default_rng(0)
+    pts = [{"accuracy": float(a), "energy_J": float(e)} for a, e in zip(rng.random(40), rng.random(40))]
+    front = set(_front(pts))
+    for i, p in enumerate(pts):
+        dominated = any(q["accuracy"] >= p["accuracy"] and q["energy_J"] <= p["energy_J"] and q is not p and
+                        (q["accuracy"] > p["accuracy"] or q["energy_J"] < p["energy_J"]) for q in pts)
+        assert (i in front) == (not dominated)
+
+
+def test_seed_claims_against_leroux_numbers(tmp_path):
+    data = json.loads(experiments.load("seed-claims").main(seed=0, out_dir=tmp_path, quick=True).read_text())
+    att = data["claims"][0]
+    assert att["analog_nJ_per_token"] == pytest.approx(73.8, rel=1e-3)  # 6.15 nJ/head x 12 (Leroux et al.)
+    assert att["analog_digital_share"] == pytest.approx(0.65, abs=0.01)
+    assert att["ratio_vs_measured_gpu"]["RTX 4090 (unfused PyTorch)"] == pytest.approx(7.18e-3 / 73.8e-9, rel=1e-3)
+    dvfs = data["claims"][2]["model_memory_bound"]
+    assert 0.05 < dvfs["energy_saving"] < 0.4

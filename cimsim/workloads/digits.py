@@ -148,7 +148,9 @@ class CrossbarEval(NamedTuple):
     Attributes:
         mean, std: test accuracy over noise seeds.
         per_seed: accuracy of each seed.
-        counts: OpCounts of one pass over the test set (all layers, first seed).
+        counts: OpCounts of one pass over the test set (all layers, first seed; its input_vectors counts
+            every layer's vectors, so it is layers x inferences).
+        inferences: test images in one pass.
         cell_read_J: mean energy of one cell read, sum v^2 (G+ + G-) t_read over the pass divided by the
             cell reads (DAC voltages after input scaling, conductances as read; t_read = 10 ns).
     """
@@ -158,6 +160,7 @@ class CrossbarEval(NamedTuple):
     per_seed: list
     counts: object
     cell_read_J: float
+    inferences: int
 
 
 def crossbar_accuracy(mlp: MLP, config, *, t_s: float = 0.0, seeds: int = 5, seed: int = 0,
@@ -184,4 +187,4 @@ def crossbar_accuracy(mlp: MLP, config, *, t_s: float = 0.0, seeds: int = 5, see
         accs.append(float(np.mean(np.argmax(h, axis=1) == y_te)))
         if counts is None:
             counts, cell_J = total, energy / total.cell_reads
-    return CrossbarEval(float(np.mean(accs)), float(np.std(accs)), accs, counts, cell_J)
+    return CrossbarEval(float(np.mean(accs)), float(np.std(accs)), accs, counts, cell_J, len(y_te))
