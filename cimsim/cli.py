@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0, help="training and noise seed (default 0)")
     c.add_argument("--energy-table", default=None, metavar="PATH", help="JSON table overriding built-in energy entries")
     c.add_argument("--measure-gpu", action="store_true", help="also measure the MLP on this machine's GPU with NVML")
+    c.add_argument("--no-snn", action="store_true", help="leave out the spiking-network row")
     c.set_defaults(func=_cmd_compare)
     sub.add_parser("list", help="list experiments").set_defaults(func=_cmd_list)
     r = sub.add_parser("reproduce", help="run experiments: NAME.json, then NAME.png from it")

@@ -1,6 +1,6 @@
 """``cimsim compare``: one workload (the digits MLP) on an analog PCM crossbar, on a digital GPU (roofline),
-and, where the snn package is available, as a spiking network; priced by one ledger and shown from the
-chip up to the facility.
+and as a spiking network (snn package, Loihi profile); priced by one ledger and shown from the chip up to
+the facility.
 
 Rows (each with its label: measured / simulated / estimated, and scope: per-operation / all-in):
   PCM crossbar, bottom-up   OpCounts of the simulated MVMs priced per operation (ADC survey fit, bit-serial
@@ -36,8 +36,12 @@ def _row(name: str, accuracy: float, accuracy_std: float | None, energy_J: float
 
 def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t_s: float = 3600.0,
         noise_seeds: int = 5, batch: int = 1024, energy_table: str | None = None, progress: bool = True,
-        snn: bool = True) -> dict[str, Any]:
-    """Runs the comparison and returns a JSON-ready dict (rows, ledgers, details)."""
+        snn_row=None) -> dict[str, Any]:
+    """Runs the comparison and returns a JSON-ready dict (rows, ledgers, details).
+
+    ``snn_row(mlp, facility=, seed=, tables=) -> (row, info)`` adds the spiking network's row; the command
+    line passes snn.compare.snn_row (cimsim itself never imports snn: dependencies point snn -> cimsim).
+    """
     from tqdm.auto import tqdm
 
     from . import presets
@@ -81,15 +85,10 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
                          f"roofline; {rf['layers'][0]['bound']}-bound; without idle power "
                          f"{rf['energy_J_per_inference_without_idle']:.3g} J"))
     steps.update()
-    snn_info = {"available": False, "reason": "the snn package (issue 5) is not installed in this build"}
-    if snn:
-        try:
-            from snn.compare import snn_row  # noqa: F401  (lands with issue 5)
-        except ImportError:
-            pass
-        else:  # pragma: no cover - exercised once snn exists
-            row, snn_info = snn_row(mlp, facility=facility, seed=seed, tables=tables)
-            rows.append(row)
+    snn_info = {"available": False, "reason": "no SNN row requested"}
+    if snn_row is not None:
+        row, snn_info = snn_row(mlp, facility=facility, seed=seed, tables=tables)
+        rows.append(row)
     steps.update()
     steps.close()
     return {
@@ -122,6 +121,8 @@ def format_table(result: dict[str, Any]) -> str:
                  f"{fac['usd_per_kwh']} USD/kWh; J/inference is IT energy, inf/kWh and gCO2e at the wall")
     if not result["snn"]["available"]:
         lines.append(f"SNN row: not shown ({result['snn']['reason']})")
+    else:
+        lines.append("SNN latency: T steps x 1 us per step (estimate: the simulation's 1 ms step is a time base)")
     return "\n".join(lines)
 
 
@@ -135,7 +136,8 @@ def plot(result: dict[str, Any], png: Path) -> None:
              for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))
     e = [r["energy_J_per_inference"] for r in rows]
-    bars = axes[0].bar(range(len(rows)), e, color=["tab:green" if "crossbar" in r["system"] else "tab:gray" for r in rows])
+    colors = ["tab:green" if "crossbar" in r["system"] else "tab:purple" if "SNN" in r["system"] else "tab:gray" for r in rows]
+    bars = axes[0].bar(range(len(rows)), e, color=colors)
     axes[0].set_yscale("log")
     axes[0].set_ylabel("IT energy per inference (J)")
     for b, r in zip(bars, rows):
@@ -160,8 +162,12 @@ def main(args) -> dict[str, Any]:
     from experiments._common import provenance, write_json_atomic
 
     facility = Facility(pue=args.pue, grid_gco2_per_kwh=args.grid_gco2_per_kwh)
+    try:  # the application layer wires the spiking network in; the library does not depend on it
+        from snn.compare import snn_row
+    except ImportError:  # pragma: no cover - snn ships with cimsim
+        snn_row = None
     result = run(seed=args.seed, gpu=args.gpu, facility=facility, t_s=args.t_s, batch=args.batch,
-                 energy_table=args.energy_table)
+                 energy_table=args.energy_table, snn_row=None if args.no_snn else snn_row)
     payload = {**provenance("compare", args.seed, False, result["config"]), **result}
     json_path = write_json_atomic(Path(args.json), payload)
     if args.plot:

@@ -32,6 +32,12 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "pareto": ("experiments.pareto",
                "Accuracy vs energy per inference: crossbar ADC bits x tiles, digital precisions, SNN time steps",
                "cimsim ledger; digits MLP"),
+    "cuba": ("experiments.cuba",
+             "Vogels-Abbott CUBA benchmark on Brian2: spikes, synaptic events, events/s; cpp_standalone sweep",
+             "Vogels & Abbott 2005; Brian2 examples/CUBA.py (REFERENCES.md s.8)"),
+    "snn-conversion": ("experiments.snn_conversion",
+                       "Digits MLP as an SNN: accuracy vs T for max / 99.9 / 99 percentile normalization, events",
+                       "Diehl et al. 2015; Rueckauer et al. 2017 (REFERENCES.md s.8)"),
 }
 
 

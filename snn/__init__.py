@@ -1,0 +1,11 @@
+"""snn: event-driven spiking networks on Brian2, ANN-to-SNN conversion, exact event counts.
+
+Brian2 quantities stay inside this package; results cross the boundary as SI floats and numpy arrays.
+"""
+
+from .convert import ConvertedSNN, convert_mlp, normalization_scales
+from .counts import EventCounts
+from .network import ENCODERS, NEURONS, SimResult, simulate
+
+__all__ = ["ConvertedSNN", "ENCODERS", "EventCounts", "NEURONS", "SimResult", "convert_mlp", "normalization_scales",
+           "simulate"]

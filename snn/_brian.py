@@ -1,0 +1,98 @@
+"""The Brian2 side of snn.network: the only module that handles Brian2 objects and units."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def _b2():
+    import brian2 as b2
+
+    return b2
+
+
+def _blocks(samples: int, n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarray]:
+    """All-to-all indices within each sample's copy: pre (samples*n_pre) -> post (samples*n_post)."""
+    s = np.arange(samples)[:, None, None]
+    pre = (s * n_pre + np.arange(n_pre)[None, :, None] + 0 * np.arange(n_post)[None, None, :]).ravel()
+    post = (s * n_post + 0 * np.arange(n_pre)[None, :, None] + np.arange(n_post)[None, None, :]).ravel()
+    return pre, post
+
+
+def run(weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, rng, target, count_on_pre):
+    """Builds and runs the network in its own Brian2 Network; returns snn.network.SimResult."""
+    from .network import SimResult
+
+    b2 = _b2()
+    samples = x.shape[0]
+    sizes = (weights[0].shape[1],) + tuple(W.shape[0] for W in weights)
+    b2.prefs.codegen.target = target
+    dt = 1 * b2.ms
+    leak = "dv/dt = -v / tau : 1 (unless refractory)" if neuron == "lif" else "v : 1"
+    eqs = leak + "\nb : 1 (constant)\nnev : 1"
+    reset_code = f"v -= {threshold!r}" if reset == "subtract" else "v = 0"
+    ns = {"tau": tau_s * b2.second}
+    objects, groups, monitors = [], [], []
+    try:
+        for k, (W, b) in enumerate(zip(weights, biases)):
+            n = W.shape[0]
+            G = b2.NeuronGroup(samples * n, eqs, threshold=f"v >= {threshold!r}", reset=reset_code, method="exact",
+                               namespace=ns, dt=dt, name=f"layer{k + 1}")
+            G.b = np.tile(b, samples)
+            G.run_regularly("v += b", when="start", dt=dt)
+            groups.append(G)
+            objects.append(G)
+        if encoder == "current":
+            # analog input: the first layer's input current W1 x is added every step with its bias
+            groups[0].b = (x @ weights[0].T + biases[0]).ravel()
+            pre_group, first_w = None, 1
+        else:
+            fire = rng.random((steps, samples, sizes[0])) < x[None, :, :]
+            t_idx, s_idx, u_idx = np.nonzero(fire)
+            pre_group = b2.SpikeGeneratorGroup(samples * sizes[0], s_idx * sizes[0] + u_idx, t_idx * dt, dt=dt,
+                                               name="input")
+            objects.append(pre_group)
+            first_w = 0
+        layer_groups = ([pre_group] if pre_group is not None else []) + groups
+        for k in range(first_w, len(weights)):
+            src, dst = (pre_group if k == 0 else groups[k - 1]), groups[k]
+            W = weights[k]
+            on_pre = "v_post += w" + ("\nnev_post += 1" if count_on_pre else "")
+            S = b2.Synapses(src, dst, "w : 1", on_pre=on_pre, dt=dt, name=f"syn{k}")
+            pre, post = _blocks(samples, W.shape[1], W.shape[0])
+            S.connect(i=pre, j=post)
+            S.w = np.tile(W.T[None, :, :], (samples, 1, 1)).ravel()
+            objects.append(S)
+        for g in layer_groups:
+            m = b2.SpikeMonitor(g, name=f"spikes_{g.name}")
+            monitors.append(m)
+            objects.append(m)
+        vmon = b2.StateMonitor(groups[-1], "v", record=True, dt=dt, when="end", name="out_v")
+        objects.append(vmon)
+        net = b2.Network(*objects)
+        t0 = time.perf_counter()
+        net.run(steps * dt, namespace={})
+        wall = time.perf_counter() - t0
+    except Exception as exc:
+        if target != "numpy" and "compil" in str(exc).lower():
+            raise RuntimeError(f"Brian2 could not compile for target {target!r}: {exc}; "
+                               "the 'numpy' target needs no compiler") from exc
+        raise
+    # --- units end here: everything below is plain numpy ---
+    out = monitors[-1]
+    i_out = np.asarray(out.i[:], dtype=np.int64)
+    t_out = np.rint(np.asarray(out.t[:] / dt)).astype(np.int64)
+    n_out = sizes[-1]
+    out_v = np.asarray(vmon.v[:]).T.reshape(steps, samples, n_out)
+    layer_steps = []
+    for m, n in zip(monitors, (sizes if encoder == "poisson" else sizes[1:])):
+        idx = np.asarray(m.i[:], dtype=np.int64)
+        layer_steps.append((np.rint(np.asarray(m.t[:] / dt)).astype(np.int64), idx // n))
+    result = SimResult(out_spike_steps=np.stack([i_out // n_out, i_out % n_out, t_out]), out_v=out_v,
+                       layer_spike_steps=tuple(layer_steps), sizes=sizes, steps=steps, samples=samples,
+                       encoder=encoder, wall_s=wall)
+    if count_on_pre:
+        object.__setattr__(result, "on_pre_events", int(sum(float(np.sum(g.nev[:])) for g in groups)))
+    return result

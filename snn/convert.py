@@ -1,0 +1,67 @@
+"""ANN-to-SNN rate conversion of a ReLU MLP (Diehl et al. 2015; Rueckauer et al. 2017).
+
+Data-based normalization: for every layer l, lambda_l is the maximum ("max", Diehl et al. 2015) or the
+p-th percentile of the non-zero ReLU activations over the training set ("percentile", Rueckauer et al.
+2017, p = 99.9 by default); lambda_0 is that of the input. The SNN's weights and biases are
+    W_l' = W_l lambda_{l-1} / lambda_l,   b_l' = b_l / lambda_l,   threshold 1,
+so a neuron's firing rate approximates its ANN activation / lambda_l. Classification: the output neuron
+with most spikes over T steps. With percentile normalization a few activations exceed lambda_l; reset by
+subtraction keeps their surplus charge (Rueckauer et al. 2017).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cimsim import _validate as v
+
+METHODS = ("max", "percentile")
+
+
+def _activations(weights, biases, x):
+    acts, h = [x], x
+    for k, (W, b) in enumerate(zip(weights, biases)):
+        h = h @ W.T + b
+        acts.append(np.maximum(h, 0.0))  # the output layer's SNN rate is the rectified logit too
+        h = np.maximum(h, 0.0) if k < len(weights) - 1 else h
+    return acts
+
+
+def normalization_scales(weights, biases, x_train, *, method: str = "percentile", percentile: float = 99.9) -> list[float]:
+    """lambda_0 .. lambda_L from the training activations."""
+    v.one_of("method", method, METHODS)
+    if not (isinstance(percentile, (int, float)) and 0 < percentile <= 100):
+        raise ValueError(f"percentile must be in (0, 100], got {percentile!r}")
+    lams = []
+    for a in _activations(weights, biases, x_train):
+        nz = a[a > 0]
+        if nz.size == 0:
+            lams.append(1.0)
+        elif method == "max":
+            lams.append(float(nz.max()))
+        else:
+            lams.append(float(np.percentile(nz, percentile)))
+    return lams
+
+
+@dataclass(frozen=True, eq=False)
+class ConvertedSNN:
+    """Normalized weights and biases (threshold 1), and the scales used."""
+
+    weights: tuple
+    biases: tuple
+    scales: tuple
+    method: str
+    percentile: float | None
+
+
+def convert_mlp(mlp, x_train, *, method: str = "percentile", percentile: float = 99.9) -> ConvertedSNN:
+    """Converts a ReLU MLP (cimsim.workloads.MLP or anything with .weights/.biases) to an SNN."""
+    Ws = [v.finite_array(f"weights[{k}]", W, ndim=(2,)) for k, W in enumerate(mlp.weights)]
+    bs = [v.finite_array(f"biases[{k}]", b, ndim=(1,)) for k, b in enumerate(mlp.biases)]
+    lams = normalization_scales(Ws, bs, x_train, method=method, percentile=percentile)
+    Wn = tuple(W * lams[k] / lams[k + 1] for k, W in enumerate(Ws))
+    bn = tuple(b / lams[k + 1] for k, b in enumerate(bs))
+    return ConvertedSNN(Wn, bn, tuple(lams), method, percentile if method == "percentile" else None)
