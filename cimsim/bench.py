@@ -144,6 +144,49 @@ def format_ir_table(res: dict[str, Any]) -> str:
         f"  targets: {ok}"])
 
 
+def run_snn(quick: bool = False, seed: int = 0) -> dict[str, Any]:
+    """Spiking-network speed (issue 5): CUBA events/s on the numpy target and the cost of counting spikes
+    (spike monitor vs none, interleaved rounds); the digits conversion run of 450 images x 100 steps."""
+    try:
+        from snn import cuba
+    except ImportError:  # pragma: no cover
+        return {"available": False}
+    import time as _time
+
+    from snn import convert_mlp, simulate
+
+    from .workloads import load_digits_split, train_mlp
+
+    oh = cuba.counting_overhead(rng=np.random.default_rng(seed), duration_s=0.2 if quick else 0.5,
+                                rounds=2 if quick else 5)
+    one = cuba.run(rng=np.random.default_rng(seed), duration_s=0.2 if quick else 1.0)
+    x_tr, _, x_te, _ = load_digits_split()
+    snn = convert_mlp(train_mlp(hidden=(128, 64), seed=seed), x_tr)
+    t0 = _time.perf_counter()
+    res = simulate(snn.weights, snn.biases, x_te, steps=100)
+    conv_s = _time.perf_counter() - t0
+    return {"available": True, "cuba_events_per_s": one["events_per_s"], "cuba_duration_s": one["duration_s"],
+            "counting_overhead": oh["median_overhead"], "counting_rounds": oh["rounds"],
+            "spike_monitor_overhead": oh["median_overhead_spike_monitor"],
+            "conversion_450x100_s": conv_s, "conversion_brian2_run_s": res.wall_s,
+            "target": {"counting_overhead_max": 0.10, "met": oh["median_overhead"] < 0.10}}
+
+
+def format_snn_table(res: dict[str, Any]) -> str:
+    """Human-readable table of the SNN bench."""
+    if not res.get("available"):
+        return "SNN: snn package not available"
+    ok = "met" if res["target"]["met"] else "NOT met"
+    return "\n".join([
+        "Spiking networks (Brian2, numpy target):",
+        f"  CUBA {res['cuba_duration_s']:g} s: {res['cuba_events_per_s'] / 1e6:.2f} M synaptic events/s",
+        f"  counting overhead (reset counter): {100 * res['counting_overhead']:+.1f} % "
+        f"(median of {res['counting_rounds']} interleaved rounds; target < 10 %: {ok}); "
+        f"a spike monitor: {100 * res['spike_monitor_overhead']:+.1f} %",
+        f"  digits SNN, 450 images x 100 steps: {res['conversion_450x100_s']:.2f} s "
+        f"(Brian2 run {res['conversion_brian2_run_s']:.2f} s)"])
+
+
 def format_table(result: dict[str, Any]) -> str:
     """Human-readable table of a bench result."""
     t, r = result["timings"], result["ratios"]
@@ -166,6 +209,8 @@ def main(quick: bool, json_path: str | None) -> dict[str, Any]:
     print(format_table(result))
     result["ir_drop"] = run_ir_drop(quick=quick)
     print(format_ir_table(result["ir_drop"]))
+    result["snn"] = run_snn(quick=quick)
+    print(format_snn_table(result["snn"]))
     if json_path:
         from experiments._common import write_json_atomic
 

@@ -7,12 +7,19 @@
 #include "run.h"
 #include "brianlib/common_math.h"
 
-#include "code_objects/neurongroup_group_variable_set_conditional_codeobject.h"
-#include "code_objects/neurongroup_spike_resetter_codeobject.h"
-#include "code_objects/neurongroup_spike_thresholder_codeobject.h"
-#include "code_objects/after_run_neurongroup_spike_thresholder_codeobject.h"
-#include "code_objects/neurongroup_stateupdater_codeobject.h"
-#include "code_objects/spikemonitor_codeobject.h"
+#include "code_objects/ce_pre_codeobject.h"
+#include "code_objects/ce_pre_push_spikes.h"
+#include "code_objects/before_run_ce_pre_push_spikes.h"
+#include "code_objects/ce_synapses_create_array_codeobject.h"
+#include "code_objects/ci_pre_codeobject.h"
+#include "code_objects/ci_pre_push_spikes.h"
+#include "code_objects/before_run_ci_pre_push_spikes.h"
+#include "code_objects/ci_synapses_create_array_codeobject.h"
+#include "code_objects/cuba_spike_resetter_codeobject.h"
+#include "code_objects/cuba_spike_thresholder_codeobject.h"
+#include "code_objects/after_run_cuba_spike_thresholder_codeobject.h"
+#include "code_objects/cuba_spikes_codeobject.h"
+#include "code_objects/cuba_stateupdater_codeobject.h"
 
 
 #include <iostream>
@@ -68,26 +75,85 @@ int main(int argc, char **argv)
         _array_defaultclock_dt[0] = 0.0001;
         _array_defaultclock_dt[0] = 0.0001;
         _array_defaultclock_dt[0] = 0.0001;
+        _array_defaultclock_dt[0] = 0.0001;
         
                         
-                        for(int i=0; i<_num__array_neurongroup_tau; i++)
+                        for(int i=0; i<_num__array_cuba_lastspike; i++)
                         {
-                            _array_neurongroup_tau[i] = 0.01;
+                            _array_cuba_lastspike[i] = - 10000.0;
                         }
                         
-        _run_neurongroup_group_variable_set_conditional_codeobject();
+        
+                        
+                        for(int i=0; i<_num__array_cuba_not_refractory; i++)
+                        {
+                            _array_cuba_not_refractory[i] = true;
+                        }
+                        
+        
+                        
+                        for(int i=0; i<_num__array_cuba_v; i++)
+                        {
+                            _array_cuba_v[i] = _static_array__array_cuba_v[i];
+                        }
+                        
+        _array_cuba_we[0] = 0.0016200000000000003;
+        
+                        
+                        for(int i=0; i<_num__array_ce_sources; i++)
+                        {
+                            _array_ce_sources[i] = _static_array__array_ce_sources[i];
+                        }
+                        
+        
+                        
+                        for(int i=0; i<_num__array_ce_targets; i++)
+                        {
+                            _array_ce_targets[i] = _static_array__array_ce_targets[i];
+                        }
+                        
+        _run_ce_synapses_create_array_codeobject();
+        
+                        
+                        for(int i=0; i<_num__array_ci_sources; i++)
+                        {
+                            _array_ci_sources[i] = _static_array__array_ci_sources[i];
+                        }
+                        
+        
+                        
+                        for(int i=0; i<_num__array_ci_targets; i++)
+                        {
+                            _array_ci_targets[i] = _static_array__array_ci_targets[i];
+                        }
+                        
+        _run_ci_synapses_create_array_codeobject();
         _array_defaultclock_timestep[0] = 0;
         _array_defaultclock_t[0] = 0.0;
-        magicnetwork.clear();
-        magicnetwork.add(&defaultclock, _run_neurongroup_stateupdater_codeobject);
-        magicnetwork.add(&defaultclock, _run_neurongroup_spike_thresholder_codeobject);
-        magicnetwork.add(&defaultclock, _run_spikemonitor_codeobject);
-        magicnetwork.add(&defaultclock, _run_neurongroup_spike_resetter_codeobject);
+        _before_run_ce_pre_push_spikes();
+        _before_run_ci_pre_push_spikes();
+        network.clear();
+        network.add(&defaultclock, _run_cuba_stateupdater_codeobject);
+        network.add(&defaultclock, _run_cuba_spike_thresholder_codeobject);
+        network.add(&defaultclock, _run_cuba_spikes_codeobject);
+        network.add(&defaultclock, _run_ce_pre_push_spikes);
+        network.add(&defaultclock, _run_ce_pre_codeobject);
+        network.add(&defaultclock, _run_ci_pre_push_spikes);
+        network.add(&defaultclock, _run_ci_pre_codeobject);
+        network.add(&defaultclock, _run_cuba_spike_resetter_codeobject);
         set_from_command_line(args);
-        magicnetwork.run(0.02, NULL, 10.0);
-        _after_run_neurongroup_spike_thresholder_codeobject();
+        network.run(0.3, NULL, 10.0);
+        _after_run_cuba_spike_thresholder_codeobject();
         #ifdef DEBUG
-        _debugmsg_spikemonitor_codeobject();
+        _debugmsg_cuba_spikes_codeobject();
+        #endif
+        
+        #ifdef DEBUG
+        _debugmsg_ce_pre_codeobject();
+        #endif
+        
+        #ifdef DEBUG
+        _debugmsg_ci_pre_codeobject();
         #endif
 
 	}

@@ -73,43 +73,89 @@ extern std::vector< RandomGenerator > _random_generators;
 extern Clock defaultclock;
 
 //////////////// networks /////////////////
-extern Network magicnetwork;
+extern Network network;
 
 
 
 void set_variable_by_name(std::string, std::string);
 
 //////////////// dynamic arrays ///////////
-extern std::vector<int32_t> _dynamic_array_spikemonitor_i;
-extern std::vector<double> _dynamic_array_spikemonitor_t;
+extern std::vector<int32_t> _dynamic_array_ce__synaptic_post;
+extern std::vector<int32_t> _dynamic_array_ce__synaptic_pre;
+extern std::vector<double> _dynamic_array_ce_delay;
+extern std::vector<int32_t> _dynamic_array_ce_N_incoming;
+extern std::vector<int32_t> _dynamic_array_ce_N_outgoing;
+extern std::vector<int32_t> _dynamic_array_ci__synaptic_post;
+extern std::vector<int32_t> _dynamic_array_ci__synaptic_pre;
+extern std::vector<double> _dynamic_array_ci_delay;
+extern std::vector<int32_t> _dynamic_array_ci_N_incoming;
+extern std::vector<int32_t> _dynamic_array_ci_N_outgoing;
+extern std::vector<int32_t> _dynamic_array_cuba_spikes_i;
+extern std::vector<double> _dynamic_array_cuba_spikes_t;
 
 //////////////// arrays ///////////////////
+extern int32_t *_array_ce_N;
+extern const int _num__array_ce_N;
+extern int32_t *_array_ce_sources;
+extern const int _num__array_ce_sources;
+extern int32_t *_array_ce_targets;
+extern const int _num__array_ce_targets;
+extern int32_t *_array_ci_N;
+extern const int _num__array_ci_N;
+extern int32_t *_array_ci_sources;
+extern const int _num__array_ci_sources;
+extern int32_t *_array_ci_targets;
+extern const int _num__array_ci_targets;
+extern int32_t *_array_cuba__spikespace;
+extern const int _num__array_cuba__spikespace;
+extern double *_array_cuba_ge;
+extern const int _num__array_cuba_ge;
+extern double *_array_cuba_gi;
+extern const int _num__array_cuba_gi;
+extern int32_t *_array_cuba_i;
+extern const int _num__array_cuba_i;
+extern double *_array_cuba_lastspike;
+extern const int _num__array_cuba_lastspike;
+extern double *_array_cuba_nev;
+extern const int _num__array_cuba_nev;
+extern char *_array_cuba_not_refractory;
+extern const int _num__array_cuba_not_refractory;
+extern int32_t *_array_cuba_spikes__source_idx;
+extern const int _num__array_cuba_spikes__source_idx;
+extern int32_t *_array_cuba_spikes_count;
+extern const int _num__array_cuba_spikes_count;
+extern int32_t *_array_cuba_spikes_N;
+extern const int _num__array_cuba_spikes_N;
+extern double *_array_cuba_v;
+extern const int _num__array_cuba_v;
+extern double *_array_cuba_we;
+extern const int _num__array_cuba_we;
 extern double *_array_defaultclock_dt;
 extern const int _num__array_defaultclock_dt;
 extern double *_array_defaultclock_t;
 extern const int _num__array_defaultclock_t;
 extern int64_t *_array_defaultclock_timestep;
 extern const int _num__array_defaultclock_timestep;
-extern int32_t *_array_neurongroup__spikespace;
-extern const int _num__array_neurongroup__spikespace;
-extern int32_t *_array_neurongroup_i;
-extern const int _num__array_neurongroup_i;
-extern double *_array_neurongroup_tau;
-extern const int _num__array_neurongroup_tau;
-extern double *_array_neurongroup_v;
-extern const int _num__array_neurongroup_v;
-extern int32_t *_array_spikemonitor__source_idx;
-extern const int _num__array_spikemonitor__source_idx;
-extern int32_t *_array_spikemonitor_count;
-extern const int _num__array_spikemonitor_count;
-extern int32_t *_array_spikemonitor_N;
-extern const int _num__array_spikemonitor_N;
 
 //////////////// dynamic arrays 2d /////////
 
 /////////////// static arrays /////////////
+extern int32_t *_static_array__array_ce_sources;
+extern const int _num__static_array__array_ce_sources;
+extern int32_t *_static_array__array_ce_targets;
+extern const int _num__static_array__array_ce_targets;
+extern int32_t *_static_array__array_ci_sources;
+extern const int _num__static_array__array_ci_sources;
+extern int32_t *_static_array__array_ci_targets;
+extern const int _num__static_array__array_ci_targets;
+extern double *_static_array__array_cuba_v;
+extern const int _num__static_array__array_cuba_v;
 
 //////////////// synapses /////////////////
+// ce
+extern SynapticPathway ce_pre;
+// ci
+extern SynapticPathway ci_pre;
 
 // Profiling information for each code object
 }

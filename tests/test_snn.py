@@ -105,8 +105,9 @@ def test_predict_T_bounds():
 def test_cuba_counts_and_on_pre_counter():
     from snn import cuba
 
-    r = cuba.run(rng=np.random.default_rng(0), duration_s=1.0, count_on_pre=True, measure_overhead=False)
+    r = cuba.run(rng=np.random.default_rng(0), duration_s=1.0, count_on_pre=True)
     assert r["synaptic_events"] == r["on_pre_events"]  # Brian2's own counter, exactly
+    assert r["spikes"] == r["monitor_spikes"]
     assert r["spikes"] == pytest.approx(21500, rel=0.15)  # REFERENCES.md s.8
     assert r["synaptic_events"] == pytest.approx(1.73e6, rel=0.15)
     assert r["synapses"] == pytest.approx(4000 * 4000 * 0.02, rel=0.01)
@@ -119,5 +120,5 @@ def test_cuba_cpp_standalone_sweep_compiles_once():
     out = cuba.sweep_standalone([1.0, 1.62], rng=np.random.default_rng(0), duration_s=0.3)
     spikes = [r["spikes"] for r in out["runs"]]
     assert spikes[1] > spikes[0]  # stronger excitation, more spikes
-    ref = cuba.run(rng=np.random.default_rng(0), duration_s=0.3, measure_overhead=False)
+    ref = cuba.run(rng=np.random.default_rng(0), duration_s=0.3)
     assert out["runs"][1]["spikes"] == pytest.approx(ref["spikes"], rel=0.1)
