@@ -34,7 +34,9 @@ def _gpu_split(rf: dict) -> dict[str, float]:
 
 def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) -> Path:
     """Runs compare's workload and writes the split of each system's energy."""
-    res = compare.run(seed=seed, noise_seeds=2 if quick else 5, progress=False)
+    from snn.compare import snn_row
+
+    res = compare.run(seed=seed, noise_seeds=2 if quick else 5, progress=False, snn_row=snn_row)
     bars = {"PCM crossbar": res["ledgers"]["crossbar_bottom_up"]["by_component_J_per_inference"]}
     if res["snn"]["available"]:
         bars["SNN"] = res["snn"]["by_component_J_per_inference"]
@@ -51,7 +53,7 @@ def plot(data: dict, png: Path) -> None:
     """One horizontal stacked bar per system, as fractions, with the total energy printed."""
     plt = pyplot()
     bars = data["breakdown_J_per_inference"]
-    fig, axes = plt.subplots(len(bars), 1, figsize=(9, 1.4 * len(bars) + 0.8))
+    fig, axes = plt.subplots(len(bars), 1, figsize=(11, 1.1 * len(bars) + 0.8))
     axes = np.atleast_1d(axes)
     for ax, (system, parts) in zip(axes, bars.items()):
         total = sum(parts.values())
@@ -63,7 +65,7 @@ def plot(data: dict, png: Path) -> None:
         ax.set_xlim(0, 1)
         ax.set_yticks([])
         ax.set_title(f"{system}: {total:.3g} J per inference", fontsize=9, loc="left")
-        ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     axes[-1].set_xlabel("fraction of the energy per inference")
     fig.tight_layout()
     save_figure(fig, png)

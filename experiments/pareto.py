@@ -85,15 +85,21 @@ def plot(data: dict, png: Path) -> None:
     """Accuracy vs energy (log), one marker per system, front joined."""
     plt = pyplot()
     pts = data["points"]
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for system, marker in (("crossbar", "o"), ("digital MAC array 7 nm", "s"), ("GPU H100 roofline", "^"), ("SNN", "D")):
+    fig, ax = plt.subplots(figsize=(9, 5))
+    xb = [p for p in pts if p["system"] == "crossbar"]
+    sc = ax.scatter([p["energy_J"] for p in xb], [100 * p["accuracy"] for p in xb], c=[p["adc_bits"] for p in xb],
+                    s=[12 + 40 * (p["tile"] >= 64) for p in xb], cmap="viridis", marker="o",
+                    label="PCM crossbar (colour: ADC bits; small: tiles < 64)")
+    fig.colorbar(sc, ax=ax, label="ADC bits")
+    for system, marker in (("digital MAC array 7 nm", "s"), ("GPU H100 roofline", "^"), ("SNN", "D")):
         sel = [p for p in pts if p["system"].startswith(system)]
         if sel:
             ax.scatter([p["energy_J"] for p in sel], [100 * p["accuracy"] for p in sel], marker=marker, label=system)
+            for p in sel if system != "GPU H100 roofline" else ():
+                ax.annotate(p["knob"].split(" (")[0], (p["energy_J"], 100 * p["accuracy"]), fontsize=6,
+                            xytext=(0, 5), textcoords="offset points", ha="center")
     front = sorted((pts[i] for i in data["pareto_front"]), key=lambda p: p["energy_J"])
     ax.plot([p["energy_J"] for p in front], [100 * p["accuracy"] for p in front], "k--", lw=1, label="Pareto front")
-    for p in front:
-        ax.annotate(p["knob"], (p["energy_J"], 100 * p["accuracy"]), fontsize=6, xytext=(3, -8), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("energy per inference (J)")
     ax.set_ylabel("test accuracy (%)")

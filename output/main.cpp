@@ -7,19 +7,19 @@
 #include "run.h"
 #include "brianlib/common_math.h"
 
-#include "code_objects/ce_pre_codeobject.h"
+#include "code_objects/ce_pre_codeobject_1.h"
 #include "code_objects/ce_pre_push_spikes.h"
 #include "code_objects/before_run_ce_pre_push_spikes.h"
 #include "code_objects/ce_synapses_create_array_codeobject.h"
-#include "code_objects/ci_pre_codeobject.h"
+#include "code_objects/ci_pre_codeobject_1.h"
 #include "code_objects/ci_pre_push_spikes.h"
 #include "code_objects/before_run_ci_pre_push_spikes.h"
 #include "code_objects/ci_synapses_create_array_codeobject.h"
-#include "code_objects/cuba_spike_resetter_codeobject.h"
-#include "code_objects/cuba_spike_thresholder_codeobject.h"
-#include "code_objects/after_run_cuba_spike_thresholder_codeobject.h"
+#include "code_objects/cuba_spike_resetter_codeobject_1.h"
+#include "code_objects/cuba_spike_thresholder_codeobject_1.h"
+#include "code_objects/after_run_cuba_spike_thresholder_codeobject_1.h"
 #include "code_objects/cuba_spikes_codeobject.h"
-#include "code_objects/cuba_stateupdater_codeobject.h"
+#include "code_objects/cuba_stateupdater_codeobject_1.h"
 
 
 #include <iostream>
@@ -133,27 +133,27 @@ int main(int argc, char **argv)
         _before_run_ce_pre_push_spikes();
         _before_run_ci_pre_push_spikes();
         network.clear();
-        network.add(&defaultclock, _run_cuba_stateupdater_codeobject);
-        network.add(&defaultclock, _run_cuba_spike_thresholder_codeobject);
+        network.add(&defaultclock, _run_cuba_stateupdater_codeobject_1);
+        network.add(&defaultclock, _run_cuba_spike_thresholder_codeobject_1);
         network.add(&defaultclock, _run_cuba_spikes_codeobject);
         network.add(&defaultclock, _run_ce_pre_push_spikes);
-        network.add(&defaultclock, _run_ce_pre_codeobject);
+        network.add(&defaultclock, _run_ce_pre_codeobject_1);
         network.add(&defaultclock, _run_ci_pre_push_spikes);
-        network.add(&defaultclock, _run_ci_pre_codeobject);
-        network.add(&defaultclock, _run_cuba_spike_resetter_codeobject);
+        network.add(&defaultclock, _run_ci_pre_codeobject_1);
+        network.add(&defaultclock, _run_cuba_spike_resetter_codeobject_1);
         set_from_command_line(args);
-        network.run(0.3, NULL, 10.0);
-        _after_run_cuba_spike_thresholder_codeobject();
+        network.run(1.0, NULL, 10.0);
+        _after_run_cuba_spike_thresholder_codeobject_1();
         #ifdef DEBUG
         _debugmsg_cuba_spikes_codeobject();
         #endif
         
         #ifdef DEBUG
-        _debugmsg_ce_pre_codeobject();
+        _debugmsg_ce_pre_codeobject_1();
         #endif
         
         #ifdef DEBUG
-        _debugmsg_ci_pre_codeobject();
+        _debugmsg_ci_pre_codeobject_1();
         #endif
 
 	}

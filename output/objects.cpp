@@ -150,6 +150,19 @@ void set_variable_by_name(std::string name, std::string s_value) {
         }
         return;
     }
+    if (name == "cuba.nspk") {
+        var_size = 4000;
+        data_size = 4000*sizeof(double);
+        if (s_value[0] == '-' || (s_value[0] >= '0' && s_value[0] <= '9')) {
+            // set from single value
+            set_variable_from_value<double>(name, _array_cuba_nspk, var_size, (double)atof(s_value.c_str()));
+
+        } else {
+            // set from file
+            set_variable_from_file(name, _array_cuba_nspk, data_size, s_value);
+        }
+        return;
+    }
     if (name == "cuba.v") {
         var_size = 4000;
         data_size = 4000*sizeof(double);
@@ -233,6 +246,8 @@ double * _array_cuba_nev;
 const int _num__array_cuba_nev = 4000;
 char * _array_cuba_not_refractory;
 const int _num__array_cuba_not_refractory = 4000;
+double * _array_cuba_nspk;
+const int _num__array_cuba_nspk = 4000;
 int32_t * _array_cuba_spikes__source_idx;
 const int _num__array_cuba_spikes__source_idx = 4000;
 int32_t * _array_cuba_spikes_count;
@@ -350,6 +365,10 @@ void _init_arrays()
     _array_cuba_not_refractory = new char[4000];
     
     for(int i=0; i<4000; i++) _array_cuba_not_refractory[i] = 0;
+
+    _array_cuba_nspk = new double[4000];
+    
+    for(int i=0; i<4000; i++) _array_cuba_nspk[i] = 0;
 
     _array_cuba_spikes__source_idx = new int32_t[4000];
     
@@ -591,6 +610,16 @@ void _write_arrays()
     } else
     {
         std::cout << "Error writing output file for _array_cuba_not_refractory." << endl;
+    }
+    ofstream outfile__array_cuba_nspk;
+    outfile__array_cuba_nspk.open(results_dir + "_array_cuba_nspk_1651390800", ios::binary | ios::out);
+    if(outfile__array_cuba_nspk.is_open())
+    {
+        outfile__array_cuba_nspk.write(reinterpret_cast<char*>(_array_cuba_nspk), 4000*sizeof(_array_cuba_nspk[0]));
+        outfile__array_cuba_nspk.close();
+    } else
+    {
+        std::cout << "Error writing output file for _array_cuba_nspk." << endl;
     }
     ofstream outfile__array_cuba_spikes__source_idx;
     outfile__array_cuba_spikes__source_idx.open(results_dir + "_array_cuba_spikes__source_idx_4124455923", ios::binary | ios::out);

@@ -120,6 +120,8 @@ extern double *_array_cuba_nev;
 extern const int _num__array_cuba_nev;
 extern char *_array_cuba_not_refractory;
 extern const int _num__array_cuba_not_refractory;
+extern double *_array_cuba_nspk;
+extern const int _num__array_cuba_nspk;
 extern int32_t *_array_cuba_spikes__source_idx;
 extern const int _num__array_cuba_spikes__source_idx;
 extern int32_t *_array_cuba_spikes_count;

@@ -3,16 +3,16 @@
 #include<ctime>
 #include<random>
 
-#include "code_objects/ce_pre_codeobject.h"
+#include "code_objects/ce_pre_codeobject_1.h"
 #include "code_objects/ce_pre_push_spikes.h"
 #include "code_objects/ce_synapses_create_array_codeobject.h"
-#include "code_objects/ci_pre_codeobject.h"
+#include "code_objects/ci_pre_codeobject_1.h"
 #include "code_objects/ci_pre_push_spikes.h"
 #include "code_objects/ci_synapses_create_array_codeobject.h"
-#include "code_objects/cuba_spike_resetter_codeobject.h"
-#include "code_objects/cuba_spike_thresholder_codeobject.h"
+#include "code_objects/cuba_spike_resetter_codeobject_1.h"
+#include "code_objects/cuba_spike_thresholder_codeobject_1.h"
 #include "code_objects/cuba_spikes_codeobject.h"
-#include "code_objects/cuba_stateupdater_codeobject.h"
+#include "code_objects/cuba_stateupdater_codeobject_1.h"
 
 
 void brian_start()

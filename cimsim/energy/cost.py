@@ -114,5 +114,5 @@ def snn_ledger(*, sops: float, neuron_updates: float, spikes: float, input_macs:
     if "spike" in keys:
         records.append(_rec(f"snn/{profile}", "spike", spikes, keys["spike"], tables))
     if input_macs > 0:
-        records.append(_rec("snn/input", "mac", input_macs, "snn_mac_45nm", tables))
+        records.append(_rec("snn/input", "input_mac", input_macs, "snn_mac_45nm", tables))
     return Ledger(tuple(records), inferences)
