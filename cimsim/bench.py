@@ -187,6 +187,39 @@ def format_snn_table(res: dict[str, Any]) -> str:
         f"(Brian2 run {res['conversion_brian2_run_s']:.2f} s)"])
 
 
+def run_jax(quick: bool = False, seed: int = 0) -> dict[str, Any]:
+    """JAX analog dense forward (issue 4): 512 x 512 PCM tile, batch 256, per-MVM noise on, jitted, against a
+    jitted float32 x @ W.T in interleaved rounds."""
+    import jax
+    import jax.numpy as jnp
+
+    from .jx import tile as jt
+
+    n, batch = 512, 256
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((n, n))
+    cfg = dataclasses.replace(presets.PCM, tile_rows=n, tile_cols=n)
+    blocks = jt.blocks_from_read(program(W, cfg, rng=rng).read(3600.0, rng=rng), jnp.float32)
+    x = jnp.asarray(rng.uniform(-1, 1, (batch, n)), jnp.float32)
+    Wj = jnp.asarray(W, jnp.float32)
+    floor = jax.jit(lambda x, W: x @ W.T)
+    key = jax.random.PRNGKey(seed)
+    rounds = _interleaved({"floor": lambda: floor(x, Wj).block_until_ready(),
+                           "analog": lambda: jt.mvm(blocks, x, cfg, key).block_until_ready()},
+                          5 if quick else 20, 0.3 if quick else 2.0)
+    ratio = float(np.median(rounds["analog"] / rounds["floor"]))
+    return {"floor_s": float(np.median(rounds["floor"])), "analog_s": float(np.median(rounds["analog"])),
+            "analog_over_floor": ratio, "backend": jax.default_backend(),
+            "target": {"analog_over_floor_max": 3.0, "met": ratio <= 3.0}}
+
+
+def format_jax_table(res: dict[str, Any]) -> str:
+    """Human-readable line of the JAX bench."""
+    ok = "met" if res["target"]["met"] else "NOT met"
+    return (f"JAX ({res['backend']}): jitted analog dense 512 x 512, batch 256: {res['analog_s'] * 1e3:.3f} ms vs "
+            f"jitted x @ W.T {res['floor_s'] * 1e3:.3f} ms -> {res['analog_over_floor']:.2f}x (target <= 3: {ok})")
+
+
 def format_table(result: dict[str, Any]) -> str:
     """Human-readable table of a bench result."""
     t, r = result["timings"], result["ratios"]
@@ -211,6 +244,8 @@ def main(quick: bool, json_path: str | None) -> dict[str, Any]:
     print(format_ir_table(result["ir_drop"]))
     result["snn"] = run_snn(quick=quick)
     print(format_snn_table(result["snn"]))
+    result["jax"] = run_jax(quick=quick)
+    print(format_jax_table(result["jax"]))
     if json_path:
         from experiments._common import write_json_atomic
 

@@ -38,6 +38,15 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "snn-conversion": ("experiments.snn_conversion",
                        "Digits MLP as an SNN: accuracy vs T for max / 99.9 / 99 percentile normalization, events",
                        "Diehl et al. 2015; Rueckauer et al. 2017 (REFERENCES.md s.8)"),
+    "hwa-drift": ("experiments.hwa_drift",
+                  "Digits MLP on PCM from 1 s to 10 y: FP vs HWA training, with and without GDC, 20 noise seeds",
+                  "Joshi et al. 2020; Rasch et al. 2023 (REFERENCES.md s.2 pilot)"),
+    "hwa-noise-grid": ("experiments.hwa_noise_grid",
+                       "Accuracy over training noise x inference noise (0-10 %)",
+                       "Joshi et al., Nat. Commun. 2020, Fig. 2"),
+    "adc-bits": ("experiments.adc_bits",
+                 "Accuracy vs ADC bits (4-10), FP- vs HWA-trained, on PCM at 1 h",
+                 "Rasch et al. 2023 (converter sensitivity)"),
 }
 
 

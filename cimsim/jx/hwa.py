@@ -1,0 +1,126 @@
+"""Hardware-aware (HWA) training in JAX (Joshi et al. 2020; Rasch et al., Nat. Commun. 14:5282, 2023).
+
+The analog forward used in training, in aihwkit's normalized units (weights per output column divided by
+their max |W|, inputs per vector by their max |x|):
+    W~ = W + eta * max|W| * N(0, 1)               weight noise, redrawn every mini-batch (sigma = eta max|W|)
+    x~ = DAC(x / max|x|)                          8-bit, straight-through rounding
+    y~ = x~ @ (W~ / colmax)^T + out_noise N(0,1)  output noise in units of one full-scale device
+    y  = ADC(y~, out_bound) * colmax * max|x| + b straight-through rounding, clipping not straight-through
+After every optimizer step the weights are clipped at clip_sigma standard deviations of each layer.
+Training state is a NamedTuple updated by pure functions (optax GradientTransformation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from .. import _validate as v
+from .ste import quantize_ste
+
+
+@dataclass(frozen=True)
+class HWAConfig:
+    """Noise and converters in the training forward pass (REFERENCES.md s.2; aihwkit standard HWA preset).
+
+    Args:
+        eta: weight-noise std as a fraction of the layer's max |W| (3-8 % in Joshi et al. 2020).
+        dac_bits, adc_bits: converter resolutions (None: ideal).
+        out_noise: output noise std (normalized units).
+        out_bound: ADC range (normalized units).
+        clip_sigma: clip weights at this many standard deviations after each step (None: no clipping).
+    """
+
+    eta: float = 0.08
+    dac_bits: int | None = 8
+    adc_bits: int | None = 8
+    out_noise: float = 0.04
+    out_bound: float = 10.0
+    clip_sigma: float | None = 2.5
+
+    def __post_init__(self) -> None:
+        v.non_negative("eta", self.eta)
+        for name in ("dac_bits", "adc_bits"):
+            bits = getattr(self, name)
+            if bits is not None:
+                v.integer_at_least(name, bits, 1)
+        v.non_negative("out_noise", self.out_noise)
+        v.positive("out_bound", self.out_bound)
+        if self.clip_sigma is not None:
+            v.positive("clip_sigma", self.clip_sigma)
+
+
+def analog_dense(W: jax.Array, b: jax.Array, x: jax.Array, key: jax.Array | None, hwa: HWAConfig | None) -> jax.Array:
+    """A dense layer y = W x + b: digital when hwa is None, else the noisy quantized analog forward."""
+    if hwa is None:
+        return x @ W.T + b
+    k_w, k_o = jax.random.split(key)
+    w_max = jax.lax.stop_gradient(jnp.max(jnp.abs(W)))
+    Wn = W + hwa.eta * w_max * jax.random.normal(k_w, W.shape, W.dtype)
+    colmax = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(Wn), axis=1), 1e-12))
+    xs = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(x), axis=1, keepdims=True), 1e-12))
+    xq = quantize_ste(x / xs, hwa.dac_bits, 1.0)
+    y = xq @ (Wn / colmax[:, None]).T + hwa.out_noise * jax.random.normal(k_o, (x.shape[0], W.shape[0]), x.dtype)
+    return quantize_ste(y, hwa.adc_bits, hwa.out_bound) * colmax[None, :] * xs + b
+
+
+def clip_weights(params, clip_sigma: float | None):
+    """Clips every weight matrix at clip_sigma standard deviations (biases untouched)."""
+    if clip_sigma is None:
+        return params
+    return [(jnp.clip(W, -clip_sigma * jnp.std(W), clip_sigma * jnp.std(W)), b) for W, b in params]
+
+
+class TrainState(NamedTuple):
+    """Everything training carries from step to step (a pytree)."""
+
+    params: Any
+    opt_state: Any
+    step: jax.Array
+    key: jax.Array
+
+
+def init_state(params, optimizer: optax.GradientTransformation, key: jax.Array) -> TrainState:
+    """The initial training state."""
+    return TrainState(params, optimizer.init(params), jnp.zeros((), jnp.int32), key)
+
+
+@partial(jax.jit, static_argnames=("forward", "optimizer", "hwa"))
+def update(state: TrainState, x: jax.Array, y: jax.Array, *, forward: Callable, optimizer, hwa) -> tuple[TrainState, jax.Array]:
+    """One optimizer step on a mini-batch; returns the new state and the loss."""
+    key, sub = jax.random.split(state.key)
+
+    def loss_fn(params):
+        logits = forward(params, x, sub, hwa)
+        return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+
+    loss, grads = jax.value_and_grad(loss_fn)(state.params)
+    updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    params = clip_weights(params, None if hwa is None else hwa.clip_sigma)
+    return TrainState(params, opt_state, state.step + 1, key), loss
+
+
+def fit(params, forward: Callable, x: np.ndarray, y: np.ndarray, *, key: jax.Array, hwa: HWAConfig | None,
+        epochs: int = 60, batch: int = 64, lr: float = 1e-2) -> Any:
+    """Trains with Adam (cosine-decayed learning rate) on mini-batches; returns the trained params."""
+    v.integer_at_least("epochs", epochs, 1)
+    v.integer_at_least("batch", batch, 1)
+    steps_per_epoch = -(-len(x) // batch)
+    optimizer = optax.adam(optax.cosine_decay_schedule(lr, epochs * steps_per_epoch, alpha=0.1))
+    key, k_init = jax.random.split(key)
+    state = init_state(params, optimizer, k_init)
+    xj, yj = jnp.asarray(x, jnp.float32), jnp.asarray(y)
+    for epoch in range(epochs):
+        key, k_perm = jax.random.split(key)
+        order = np.asarray(jax.random.permutation(k_perm, len(x)))
+        for s in range(steps_per_epoch):
+            idx = order[s * batch:(s + 1) * batch]
+            state, _ = update(state, xj[idx], yj[idx], forward=forward, optimizer=optimizer, hwa=hwa)
+    return state.params

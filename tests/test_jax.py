@@ -1,0 +1,132 @@
+"""JAX backend: held to the numpy reference draw by draw; straight-through gradients; HWA training."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import cimsim
+from cimsim import ADC, DAC
+from cimsim.jx import HWAConfig, analog_dense, fit, models, quantize, quantize_ste
+from cimsim.jx import array as ja
+from cimsim.jx import tile as jt
+
+CONFIGS = {
+    "pcm": cimsim.presets.PCM,
+    "reram-read": cimsim.presets.RERAM,
+    "tiled-fixed-1bit": dataclasses.replace(cimsim.presets.PCM, tile_rows=17, tile_cols=9, weight_scaling="tile",
+                                            dac=DAC(bits=1, input_scaling="fixed", x_range=0.5),
+                                            adc=ADC(bits=4, out_bound=3.0, out_noise=0.1), w_noise_type="constant"),
+    "ideal": cimsim.presets.IDEAL,
+}
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_forward_matches_numpy_given_same_normals(name):
+    cfg = CONFIGS[name]
+    rng = np.random.default_rng(0)
+    W, x = rng.standard_normal((30, 70)), rng.standard_normal((6, 70))
+    R = cimsim.program(W, cfg, rng=rng, bias=rng.standard_normal(30)).read(3600.0, rng=rng)
+    z = np.random.default_rng(5).standard_normal((len(R.blocks), 6, 30))
+    y_np = R.mvm(x, rng=np.random.default_rng(5), backend="numpy")
+    with jax.enable_x64(True):
+        y64 = np.asarray(jt.mvm_with_normals(jt.blocks_from_read(R), jnp.asarray(x), cfg, jnp.asarray(z)))
+    np.testing.assert_allclose(y64, y_np, rtol=0, atol=1e-12 * np.abs(y_np).max())
+    y32 = np.asarray(jt.mvm_with_normals(jt.blocks_from_read(R), jnp.asarray(x, jnp.float32), cfg,
+                                         jnp.asarray(z, jnp.float32)))
+    off = np.abs(y32 - y_np) > 1e-5 * np.abs(y_np).max()
+    assert off.mean() <= 0.01  # float32: only rare one-LSB flips at ADC rounding boundaries
+
+
+def test_program_read_match_numpy_given_same_normals():
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((20, 300))
+    cfg = cimsim.presets.PCM
+    A = cimsim.program(W, cfg, rng=np.random.default_rng(1))
+    zr = np.random.default_rng(1)
+    z_prog, z_nu = zr.standard_normal((2, 20, 300)), zr.standard_normal((2, 20, 300))
+    R = A.read(86400.0, rng=np.random.default_rng(2))
+    z_read = np.random.default_rng(2).standard_normal((2, 20, 300))
+    with jax.enable_x64(True):
+        AJ = ja.program_from_normals(jnp.asarray(W), cfg, jnp.asarray(z_prog), jnp.asarray(z_nu))
+        np.testing.assert_allclose(np.asarray(AJ.g_prog_S), A.state.g_prog_S, rtol=1e-12, atol=1e-20)
+        np.testing.assert_allclose(np.asarray(AJ.nu), A.state.nu, rtol=1e-12)
+        B = ja.read_from_normals(AJ, 86400.0, cfg, jnp.asarray(z_read))
+        for b, cf, blk in zip(B.gd_T, B.col_factor, R.blocks):
+            np.testing.assert_allclose(np.asarray(b), blk.gd_T, rtol=1e-10, atol=1e-20)
+            np.testing.assert_allclose(np.asarray(cf), blk.col_factor, rtol=1e-10)
+
+
+def test_first_order_ir_drop_matches_numpy():
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((12, 20))
+    cfg = dataclasses.replace(cimsim.presets.IDEAL, r_row_ohm=1.0, r_col_ohm=0.5, ir_drop="first_order",
+                              tile_rows=8, tile_cols=5)
+    R = cimsim.program(W, cfg).read(0.0)
+    with jax.enable_x64(True):
+        B = ja.read(ja.program(jnp.asarray(W), cfg, jax.random.PRNGKey(0)), 0.0, cfg, jax.random.PRNGKey(1))
+        for b, blk in zip(B.gd_T, R.blocks):
+            np.testing.assert_allclose(np.asarray(b), blk.gd_T, rtol=1e-12, atol=1e-20)
+
+
+def test_not_implemented_paths_raise():
+    W = jnp.ones((2, 3))
+    with pytest.raises(NotImplementedError, match="ReRAMDevice is not implemented in the JAX backend"):
+        ja.program(W, cimsim.presets.RERAM, jax.random.PRNGKey(0))
+    with pytest.raises(NotImplementedError, match="exact IR drop"):
+        ja.program(W, dataclasses.replace(cimsim.presets.IDEAL, r_row_ohm=1.0), jax.random.PRNGKey(0))
+
+
+@pytest.mark.parametrize("bits", [1, 3, 8])
+def test_ste_forward_and_gradient(bits):
+    u = jnp.linspace(-3, 3, 601)
+    np.testing.assert_allclose(np.asarray(quantize_ste(u, bits, 2.0)), np.asarray(cimsim.quantize(np.asarray(u), bits, 2.0)),
+                               atol=1e-6)
+    g = np.asarray(jax.grad(lambda v: jnp.sum(quantize_ste(v, bits, 2.0)))(u))
+    np.testing.assert_array_equal(g, (np.abs(np.asarray(u)) <= 2.0).astype(g.dtype))  # STE inside, 0 where it clips
+
+
+def test_analog_dense_reduces_to_matmul_without_noise_or_converters():
+    rng = np.random.default_rng(0)
+    W, b, x = (jnp.asarray(a, jnp.float32) for a in (rng.standard_normal((5, 7)), rng.standard_normal(5),
+                                                      rng.standard_normal((4, 7))))
+    hwa = HWAConfig(eta=0.0, dac_bits=None, adc_bits=None, out_noise=0.0, out_bound=1e9)
+    np.testing.assert_allclose(np.asarray(analog_dense(W, b, x, jax.random.PRNGKey(0), hwa)),
+                               np.asarray(x @ W.T + b), rtol=1e-5, atol=1e-5)
+
+
+def test_hwa_weight_noise_std():
+    W = jnp.asarray(np.random.default_rng(0).standard_normal((200, 300)), jnp.float32)
+    x = jnp.eye(300, dtype=jnp.float32)  # one-hot inputs read single weights
+    hwa = HWAConfig(eta=0.05, dac_bits=None, adc_bits=None, out_noise=0.0, out_bound=1e9)
+    y = analog_dense(W, jnp.zeros(200), x, jax.random.PRNGKey(1), hwa)  # (300, 200) = W_noisy^T
+    resid = np.asarray(y).T - np.asarray(W)
+    assert resid.std() == pytest.approx(0.05 * float(jnp.max(jnp.abs(W))), rel=0.03)
+
+
+@pytest.mark.parametrize("kwargs,match", [(dict(eta=-0.1), "eta must be finite and >= 0"),
+                                          (dict(adc_bits=0), "adc_bits must be >= 1, got 0"),
+                                          (dict(out_bound=0.0), "out_bound must be > 0")])
+def test_hwa_config_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        HWAConfig(**kwargs)
+
+
+def test_fit_trains_mlp_and_cnn():
+    from cimsim.workloads import load_digits_split
+
+    x_tr, y_tr, x_te, y_te = load_digits_split()
+    for init, fwd in ((models.init_mlp, models.mlp_forward), (models.init_cnn, models.cnn_forward)):
+        p0 = init(jax.random.PRNGKey(0))
+        p = fit(p0, fwd, x_tr, y_tr, key=jax.random.PRNGKey(1), hwa=HWAConfig(), epochs=8)
+        acc = models.accuracy(fwd(p, jnp.asarray(x_te, jnp.float32), None, None), y_te)
+        assert acc > 0.9 and acc > models.accuracy(fwd(p0, jnp.asarray(x_te, jnp.float32), None, None), y_te) + 0.3
+
+
+def test_check_input_errors():
+    with pytest.raises(ValueError, match="x must be finite"):
+        jt.check_input(np.array([[np.nan, 1.0]]), 2)
+    with pytest.raises(ValueError, match="x must have 3 inputs"):
+        jt.check_input(np.ones((2, 2)), 3)
