@@ -28,22 +28,50 @@ def _check_out_dir(out: Path) -> None:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
+    import json
+
     import experiments
+    from experiments import _checks, _sweep
 
     names = args.names or experiments.names()
     unknown = [n for n in names if n not in experiments.REGISTRY]
     if unknown:
         raise SystemExit(f"cimsim: error: unknown experiment(s) {', '.join(unknown)}; "
                          f"known: {', '.join(experiments.names())}")
+    if args.jobs < 1:
+        raise SystemExit(f"cimsim: error: --jobs must be >= 1, got {args.jobs}")
     out = Path(args.out)
     _check_out_dir(out)
+    client = None
+    if args.dask:
+        try:
+            client = _sweep.connect_dask(args.dask)
+        except RuntimeError as exc:
+            raise SystemExit(f"cimsim: error: {exc}")
     from tqdm.auto import tqdm
 
-    for name in tqdm(names, desc="reproduce", disable=len(names) < 2):
-        t0 = time.perf_counter()
-        path = experiments.load(name).main(seed=args.seed, out_dir=out, quick=args.quick)
-        print(f"{name}: {path} and {path.with_suffix('.png')} ({time.perf_counter() - t0:.1f} s)")
-    return 0
+    failed = 0
+    try:
+        for name in tqdm(names, desc="reproduce", disable=len(names) < 2):
+            t0 = time.perf_counter()
+            module = experiments.load(name)
+            if _sweep.is_sweep(module):
+                path = _sweep.run(module, args.seed, out, args.quick, jobs=args.jobs, client=client)
+            else:
+                path = module.main(seed=args.seed, out_dir=out, quick=args.quick)
+            print(f"{name}: {path} and {path.with_suffix('.png')} ({time.perf_counter() - t0:.1f} s)")
+            if args.check and name in _checks.CHECKS:
+                for check, ok, detail in _checks.CHECKS[name](json.loads(path.read_text())):
+                    failed += not ok
+                    print(f"  [{'PASS' if ok else 'FAIL'}] {check}: {detail}")
+            elif args.check:
+                print("  (no published numbers to check)")
+    finally:
+        if client is not None:
+            client.close()
+    if failed:
+        print(f"{failed} check(s) failed")
+    return 1 if failed else 0
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -86,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quick", action="store_true", help="small sizes, for tests and previews")
     r.add_argument("--out", default="results", help="output folder (default: results)")
     r.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    r.add_argument("--jobs", type=int, default=1, help="local processes for sweep points (default 1)")
+    r.add_argument("--dask", default=None, metavar="ADDRESS", help="run sweep points on a Dask scheduler, tcp://HOST:PORT")
+    r.add_argument("--check", action="store_true", help="compare each result with its published numbers")
     r.set_defaults(func=_cmd_reproduce)
     b = sub.add_parser("bench", help="time the MVM against the BLAS floor")
     b.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -98,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
     return args.func(args)
+
+
+def console() -> None:
+    """The console script: exit status from main."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,11 +14,10 @@ Rows (each with its label: measured / simulated / estimated, and scope: per-oper
 from __future__ import annotations
 
 import dataclasses
-import math
+
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from .energy import Facility, Ledger, Record, crossbar_ledger, load_gpu, load_table, roofline
 from .energy.tables import entry

@@ -7,33 +7,48 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from ._common import finish, provenance, pyplot, save_figure
+from ._common import pyplot, save_figure
 from ._hwa import digital_noisy, train
 
 NAME = "hwa-noise-grid"
 
 
-def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) -> Path:
-    """Trains one MLP per eta_tr, evaluates each at every eta_inf."""
+def _etas(quick: bool) -> list[float]:
+    return [0.0, 0.04, 0.08] if quick else [0.0, 0.02, 0.04, 0.06, 0.08, 0.10]
+
+
+def points(quick: bool) -> list[dict]:
+    """One point per training noise: train once, evaluate at every inference noise."""
+    return [{"key": f"eta_tr={e:g}", "eta_tr": e} for e in _etas(quick)]
+
+
+def run_point(point: dict, entropy: list[int], quick: bool) -> dict:
+    """Accuracy of one trained MLP at every inference noise."""
     from cimsim.jx import HWAConfig
 
-    etas = [0.0, 0.04, 0.08] if quick else [0.0, 0.02, 0.04, 0.06, 0.08, 0.10]
-    seeds = 3 if quick else 10
-    grid = np.zeros((len(etas), len(etas)))
-    with tqdm(total=len(etas), desc=NAME, leave=False) as bar:
-        for i, eta_tr in enumerate(etas):
-            hwa = HWAConfig(eta=eta_tr, dac_bits=None, adc_bits=None, out_noise=0.0) if eta_tr > 0 else None
-            params = train("mlp", hwa, seed, quick)
-            for j, eta_inf in enumerate(etas):
-                grid[i, j] = digital_noisy(params, eta_inf, seeds, seed).mean()
-            bar.update()
-    payload = provenance(NAME, seed, quick, {"model": "MLP 64-32-10", "eta": etas, "noise_seeds": seeds})
-    payload["accuracy"] = grid
-    payload["published"] = {"source": "Joshi et al. 2020 Fig. 2 (trend)",
-                            "trend": "training noise raises accuracy under inference noise, up to eta_tr ~ eta_inf"}
-    return finish(NAME, Path(out_dir), payload, plot)
+    seed = entropy[0]  # the same initialization for every row: rows differ only in training noise
+    eta_tr = point["eta_tr"]
+    hwa = HWAConfig(eta=eta_tr, dac_bits=None, adc_bits=None, out_noise=0.0) if eta_tr > 0 else None
+    params = train("mlp", hwa, seed, quick)
+    return {"accuracy": [float(digital_noisy(params, e, 3 if quick else 10, seed).mean()) for e in _etas(quick)]}
+
+
+def reduce(pts: list[dict], results: list[dict], seed: int, quick: bool) -> dict:
+    """The grid, rows eta_tr, columns eta_inf."""
+    return {"config": {"model": "MLP 64-32-10", "eta": _etas(quick), "noise_seeds": 3 if quick else 10},
+            "accuracy": [r["accuracy"] for r in results],
+            "published": {"source": "Joshi et al. 2020 Fig. 2 (trend)",
+                          "trend": "training noise raises accuracy under inference noise, up to eta_tr ~ eta_inf"}}
+
+
+def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, **sweep) -> Path:
+    """Runs the sweep (resumable; see experiments._sweep)."""
+    import sys
+
+    from ._sweep import run
+
+    return run(sys.modules[__name__], seed, out_dir, quick, **sweep)
 
 
 def plot(data: dict, png: Path) -> None:

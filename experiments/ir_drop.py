@@ -11,57 +11,75 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from cimsim.circuit import _spice, ir_drop_first_order, solve_ir_drop
 
-from ._common import finish, provenance, pyplot, save_figure
+from ._common import pyplot, save_figure
 
 NAME = "ir-drop"
 
 
-def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) -> Path:
-    """Sweeps sizes x resistances; writes ir-drop.json then ir-drop.png."""
+def _grid(quick: bool):
     sizes = [32, 64, 128] if quick else [32, 64, 128, 256, 512]
     rs = [0.1, 0.5, 1.0, 2.5] if quick else [0.1, 0.25, 0.5, 1.0, 2.5]
-    n_seeds = 1 if quick else 3
-    spice_sizes = [n for n in sizes if n <= (16 if quick else 48)] or [16]
-    shape = (len(sizes), len(rs), n_seeds)
-    err, err_fo, iters = (np.zeros(shape) for _ in range(3))
-    seqs = np.random.SeedSequence(seed).spawn(len(sizes) * n_seeds)
-    with tqdm(total=len(sizes) * n_seeds * len(rs), desc=NAME, leave=False) as bar:
-        for a, n in enumerate(sizes):
-            for s in range(n_seeds):
-                rng = np.random.default_rng(seqs[a * n_seeds + s])
-                G, v = rng.uniform(1e-6, 25e-6, (n, n)), rng.uniform(0.0, 0.2, n)
-                ideal = v @ G
-                for b, r in enumerate(rs):
-                    I, info = solve_ir_drop(G, v, r, r, return_info=True)
-                    err[a, b, s] = np.linalg.norm(I - ideal) / np.linalg.norm(ideal)
-                    err_fo[a, b, s] = np.linalg.norm(v @ ir_drop_first_order(G, r, r) - I) / np.linalg.norm(I)
-                    iters[a, b, s] = info.iterations
-                    bar.update()
-    spice = []
-    if _spice.available():
-        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0].spawn(1)[0])
-        for n in spice_sizes:
-            G, v = rng.uniform(1e-6, 25e-6, (n, n)), rng.uniform(0.0, 0.2, n)
-            for r in rs:
-                ref = _spice.solve_ngspice(G, v, r, r)
-                I = solve_ir_drop(G, v, r, r)
-                spice.append({"n": n, "r_ohm": r,
-                              "error_vs_ideal": float(np.linalg.norm(ref - v @ G) / np.linalg.norm(v @ G)),
-                              "max_rel_diff_solver_vs_ngspice": float(np.abs(I - ref).max() / np.abs(ref).max())})
-    payload = provenance(NAME, seed, quick, {"sizes": sizes, "r_ohm": rs, "n_seeds": n_seeds,
-                                             "G_uS": [1, 25], "v_V": [0, 0.2], "tol": 1e-10})
-    payload["relative_error"] = err.mean(axis=2)
-    payload["first_order_error_vs_exact"] = err_fo.mean(axis=2)
-    payload["iterations"] = iters.max(axis=2)
-    payload["ngspice"] = spice
-    payload["published"] = {"source": "REFERENCES.md s.3", "n64": [0.018, 0.035, 0.083],
-                            "n128": [0.069, 0.129, 0.267], "n256": [0.22, 0.36, 0.57], "n512": [0.52, 0.67, 0.83],
-                            "r_ohm": [0.5, 1.0, 2.5]}
-    return finish(NAME, Path(out_dir), payload, plot)
+    return sizes, rs, (1 if quick else 3), [n for n in sizes if n <= (16 if quick else 48)] or [16]
+
+
+def points(quick: bool) -> list[dict]:
+    """(size, seed) points for the exact solve; one point per size for the ngspice overlay."""
+    sizes, _, n_seeds, spice_sizes = _grid(quick)
+    pts = [{"key": f"n{n}-s{s}", "kind": "solve", "n": n} for n in sizes for s in range(n_seeds)]
+    return pts + [{"key": f"spice-n{n}", "kind": "spice", "n": n} for n in spice_sizes]
+
+
+def run_point(point: dict, entropy: list[int], quick: bool) -> dict:
+    """Errors vs ideal, first-order errors and iterations for every r; or ngspice agreement."""
+    _, rs, _, _ = _grid(quick)
+    rng = np.random.default_rng(entropy)
+    n = point["n"]
+    G, v = rng.uniform(1e-6, 25e-6, (n, n)), rng.uniform(0.0, 0.2, n)
+    ideal = v @ G
+    if point["kind"] == "spice":
+        if not _spice.available():
+            return {"available": False}
+        out = []
+        for r in rs:
+            ref = _spice.solve_ngspice(G, v, r, r)
+            I = solve_ir_drop(G, v, r, r)
+            out.append({"n": n, "r_ohm": r, "error_vs_ideal": float(np.linalg.norm(ref - ideal) / np.linalg.norm(ideal)),
+                        "max_rel_diff_solver_vs_ngspice": float(np.abs(I - ref).max() / np.abs(ref).max())})
+        return {"available": True, "points": out}
+    res = {"error": [], "first_order": [], "iterations": []}
+    for r in rs:
+        I, info = solve_ir_drop(G, v, r, r, return_info=True)
+        res["error"].append(float(np.linalg.norm(I - ideal) / np.linalg.norm(ideal)))
+        res["first_order"].append(float(np.linalg.norm(v @ ir_drop_first_order(G, r, r) - I) / np.linalg.norm(I)))
+        res["iterations"].append(info.iterations)
+    return res
+
+
+def reduce(pts: list[dict], results: list[dict], seed: int, quick: bool) -> dict:
+    """Means over seeds per size; ngspice points where ngspice ran."""
+    sizes, rs, n_seeds, _ = _grid(quick)
+    by = {p["key"]: r for p, r in zip(pts, results)}
+    err = np.array([[by[f"n{n}-s{s}"]["error"] for s in range(n_seeds)] for n in sizes])
+    fo = np.array([[by[f"n{n}-s{s}"]["first_order"] for s in range(n_seeds)] for n in sizes])
+    it = np.array([[by[f"n{n}-s{s}"]["iterations"] for s in range(n_seeds)] for n in sizes])
+    spice = [q for p, r in zip(pts, results) if p["kind"] == "spice" and r["available"] for q in r["points"]]
+    return {"config": {"sizes": sizes, "r_ohm": rs, "n_seeds": n_seeds, "G_uS": [1, 25], "v_V": [0, 0.2], "tol": 1e-10},
+            "relative_error": err.mean(axis=1), "first_order_error_vs_exact": fo.mean(axis=1),
+            "iterations": it.max(axis=1), "ngspice": spice,
+            "published": {"source": "REFERENCES.md s.3", "n64": [0.018, 0.035, 0.083], "n128": [0.069, 0.129, 0.267],
+                          "n256": [0.22, 0.36, 0.57], "n512": [0.52, 0.67, 0.83], "r_ohm": [0.5, 1.0, 2.5]}}
+
+
+def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, **sweep) -> Path:
+    """Runs the sweep (resumable; see experiments._sweep); writes ir-drop.json then ir-drop.png."""
+    import sys
+
+    from ._sweep import run
+
+    return run(sys.modules[__name__], seed, out_dir, quick, **sweep)
 
 
 def plot(data: dict, png: Path) -> None:

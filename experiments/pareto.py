@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from cimsim import ADC, presets

@@ -13,11 +13,10 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 import cimsim
 
-from ._common import finish, provenance, pyplot, save_figure
+from ._common import pyplot, save_figure
 
 NAME = "tile-drift"
 YEAR_S = 365.25 * 86400.0
@@ -29,33 +28,53 @@ def _rel_err(y: np.ndarray, ref: np.ndarray) -> float:
     return float(np.linalg.norm(y - ref) / np.linalg.norm(ref))
 
 
-def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) -> Path:
-    """Sweeps time after programming for n seeds; writes tile-drift.json then tile-drift.png."""
-    n = 512
-    n_seeds, batch = (2, 32) if quick else (10, 128)
-    base = dataclasses.replace(cimsim.presets.PCM, tile_rows=n, tile_cols=n)
-    configs = {"gdc": dataclasses.replace(base, gdc=True), "no_gdc": dataclasses.replace(base, gdc=False)}
-    errors = {k: np.zeros((n_seeds, len(TIMES_S))) for k in configs}
-    seeds = np.random.SeedSequence(seed).spawn(n_seeds)
-    with tqdm(total=n_seeds * len(TIMES_S), desc=NAME, leave=False) as bar:
-        for s, ss in enumerate(seeds):
-            data_ss, prog_ss, read_ss = ss.spawn(3)
-            drng = np.random.default_rng(data_ss)
-            W = drng.standard_normal((n, n))
-            x = drng.uniform(-1.0, 1.0, (batch, n))
-            ref = x @ W.T
-            arrays = {k: cimsim.program(W, cfg, rng=np.random.default_rng(prog_ss)) for k, cfg in configs.items()}
-            for i, (t_s, t_ss) in enumerate(zip(TIMES_S.values(), read_ss.spawn(len(TIMES_S)))):
-                for k, A in arrays.items():
-                    rrng = np.random.default_rng(t_ss)  # same read and MVM draws for both arms
-                    errors[k][s, i] = _rel_err(A.read(t_s, rng=rrng).mvm(x, rng=rrng), ref)
-                bar.update()
-    payload = provenance(NAME, seed, quick, {"preset": "PCM", "tile": [n, n], "n_seeds": n_seeds,
-                                             "batch": batch, "weights": "N(0,1)", "inputs": "U[-1,1]"})
-    payload["times"] = {"labels": list(TIMES_S), "t_s": list(TIMES_S.values())}
-    payload["relative_error"] = {k: {"mean": e.mean(axis=0), "std": e.std(axis=0), "per_seed": e}
-                                 for k, e in errors.items()}
-    return finish(NAME, Path(out_dir), payload, plot)
+N = 512
+
+
+def points(quick: bool) -> list[dict]:
+    """One point per noise seed: program once, read at every time, with and without GDC."""
+    return [{"key": f"seed-{s}", "seed_index": s} for s in range(2 if quick else 10)]
+
+
+def run_point(point: dict, entropy: list[int], quick: bool) -> dict:
+    """Relative errors over time for one programmed tile (same draws with and without GDC)."""
+    batch = 32 if quick else 128
+    base = dataclasses.replace(cimsim.presets.PCM, tile_rows=N, tile_cols=N)
+    ss = np.random.SeedSequence(entropy)
+    data_ss, prog_ss, read_ss = ss.spawn(3)
+    drng = np.random.default_rng(data_ss)
+    W = drng.standard_normal((N, N))
+    x = drng.uniform(-1.0, 1.0, (batch, N))
+    ref = x @ W.T
+    out = {}
+    for gdc in (False, True):
+        A = cimsim.program(W, dataclasses.replace(base, gdc=gdc), rng=np.random.default_rng(prog_ss))
+        errs = []
+        for t_s, t_ss in zip(TIMES_S.values(), read_ss.spawn(len(TIMES_S))):
+            rrng = np.random.default_rng(t_ss)  # same read and MVM draws for both arms
+            errs.append(_rel_err(A.read(t_s, rng=rrng).mvm(x, rng=rrng), ref))
+        out["gdc" if gdc else "no_gdc"] = errs
+    return out
+
+
+def reduce(pts: list[dict], results: list[dict], seed: int, quick: bool) -> dict:
+    """Mean and std over seeds."""
+    payload = {"config": {"preset": "PCM", "tile": [N, N], "n_seeds": len(pts), "batch": 32 if quick else 128,
+                          "weights": "N(0,1)", "inputs": "U[-1,1]"},
+               "times": {"labels": list(TIMES_S), "t_s": list(TIMES_S.values())}, "relative_error": {}}
+    for k in ("no_gdc", "gdc"):
+        e = np.array([r[k] for r in results])
+        payload["relative_error"][k] = {"mean": e.mean(axis=0), "std": e.std(axis=0), "per_seed": e}
+    return payload
+
+
+def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, **sweep) -> Path:
+    """Runs the sweep (resumable; see experiments._sweep); writes tile-drift.json then tile-drift.png."""
+    import sys
+
+    from ._sweep import run
+
+    return run(sys.modules[__name__], seed, out_dir, quick, **sweep)
 
 
 def plot(data: dict, png: Path) -> None:

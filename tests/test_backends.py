@@ -70,3 +70,24 @@ def test_per_mvm_noise_redrawn_slow_noise_frozen():
     g_before = R.g_S.copy()
     R.mvm(x, rng=rng)
     np.testing.assert_array_equal(R.g_S, g_before)
+
+
+def test_concurrent_threads_do_not_crash_and_match_serial():
+    """numba's workqueue layer aborts on concurrent parallel launches: cimsim serializes them (threaded Dask)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cimsim import solve_ir_drop
+
+    rng = np.random.default_rng(0)
+    W, x = rng.standard_normal((64, 128)), rng.standard_normal((32, 128))
+    R = cimsim.program(W, cimsim.presets.PCM, rng=rng).read(60.0, rng=rng)
+    G, V = rng.uniform(1e-6, 25e-6, (64, 64)), rng.uniform(0, 0.2, (3, 64))
+
+    def work(i):
+        return R.mvm(x, rng=np.random.default_rng(i)), solve_ir_drop(G, V, 1.0, 1.0)
+
+    serial = [work(i) for i in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(work, range(8)))
+    for (a, b), (c, d) in zip(serial, threaded):
+        assert a.tobytes() == c.tobytes() and b.tobytes() == d.tobytes()

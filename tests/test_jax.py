@@ -9,7 +9,7 @@ import pytest
 
 import cimsim
 from cimsim import ADC, DAC
-from cimsim.jx import HWAConfig, analog_dense, fit, models, quantize, quantize_ste
+from cimsim.jx import HWAConfig, analog_dense, fit, models, quantize_ste
 from cimsim.jx import array as ja
 from cimsim.jx import tile as jt
 

@@ -17,6 +17,7 @@ import os
 import numba as nb
 import numpy as np
 
+from .._parallel import NUMBA_PARALLEL
 from ..converters import half_levels
 
 PARALLEL = True
@@ -100,14 +101,16 @@ def dac(x, bits, fixed, x_range, v_read_V, need_sq):
     v = np.empty_like(x)
     v_sq = np.empty(x.shape, dtype=np.float32) if need_sq else _EMPTY_F32
     scale = np.empty(x.shape[0])
-    _dac_kernel(x, mode, n_half, fixed, float(x_range), float(v_read_V), need_sq, v, v_sq, scale)
+    with NUMBA_PARALLEL:
+        _dac_kernel(x, mode, n_half, fixed, float(x_range), float(v_read_V), need_sq, v, v_sq, scale)
     return v, (v_sq if need_sq else None), scale
 
 
 def adc_accumulate(y, current_A, var_A2, z, out_var_A2, bits, bound_A, col_factor, scale):
     """Numba twin of backends._numpy.adc_accumulate."""
     mode, n_half = _mode(bits, bound_A)
-    _adc_kernel(y, current_A, _EMPTY_F32 if var_A2 is None else var_A2,
-                _EMPTY_F64 if z is None else z, var_A2 is not None, z is not None,
-                float(out_var_A2), mode, n_half, 0.0 if bound_A is None else float(bound_A),
-                col_factor, scale)
+    with NUMBA_PARALLEL:
+        _adc_kernel(y, current_A, _EMPTY_F32 if var_A2 is None else var_A2,
+                    _EMPTY_F64 if z is None else z, var_A2 is not None, z is not None,
+                    float(out_var_A2), mode, n_half, 0.0 if bound_A is None else float(bound_A),
+                    col_factor, scale)

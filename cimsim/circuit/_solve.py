@@ -95,7 +95,14 @@ def _width(B: int) -> int:
 
 
 def _currents(lines: _Lines, v2: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, SolveInfo]:
-    """Currents (B, N) for row voltages v2 (B, M)."""
+    """Currents (B, N) for row voltages v2 (B, M); numba's parallel launches serialized across threads."""
+    from .._parallel import NUMBA_PARALLEL
+
+    with NUMBA_PARALLEL:
+        return _currents_locked(lines, v2, tol, max_iter)
+
+
+def _currents_locked(lines: _Lines, v2: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, SolveInfo]:
     G, M, N = lines.G, lines.M, lines.N
     B = v2.shape[0]
     if np.isinf(lines.gr) and np.isinf(lines.gc):

@@ -13,7 +13,7 @@ without idle power (REFERENCES.md s.5). All of it is labelled "estimated".
 
 from __future__ import annotations
 
-import math
+
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
