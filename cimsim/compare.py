@@ -107,17 +107,19 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
 
 def format_table(result: dict[str, Any]) -> str:
     """The comparison as a fixed-width text table."""
-    head = (f"{'system':<40}{'accuracy':>10}{'J/inference':>13}{'latency':>11}{'TOPS/W':>9}"
+    head = (f"{'system':<40}{'accuracy':>10}{'J/inference':>13}{'latency':>11}{'TOPS/W':>9}{'inf/s/W':>10}"
             f"{'inf/kWh':>10}{'gCO2e/M':>10}  label")
     lines = [head, "-" * len(head)]
     for r in result["rows"]:
         acc = f"{100 * r['accuracy']:.1f}%" + (f"+-{100 * r['accuracy_std']:.1f}" if r["accuracy_std"] else "")
         lines.append(f"{r['system']:<40}{acc:>10}{r['energy_J_per_inference']:>13.3g}{r['latency_s']:>11.3g}"
-                     f"{r['tops_per_w']:>9.3g}{r['inferences_per_kwh_wall']:>10.3g}{r['gco2e_per_million']:>10.3g}"
+                     f"{r['tops_per_w']:>9.3g}{r['inferences_per_s_per_w']:>10.3g}{r['inferences_per_kwh_wall']:>10.3g}"
+                     f"{r['gco2e_per_million']:>10.3g}"
                      f"  {r['label']}, {r['scope']}")
     fac = result["config"]["facility"]
     lines.append(f"facility: PUE {fac['pue']}, {fac['grid_gco2_per_kwh']} gCO2e/kWh, {fac['wue_l_per_kwh']} L/kWh, "
-                 f"{fac['usd_per_kwh']} USD/kWh; J/inference is IT energy, inf/kWh and gCO2e at the wall")
+                 f"{fac['usd_per_kwh']} USD/kWh; J/inference (edge view) and inf/s/W (data-centre view) are IT energy,"
+                 " inf/kWh and gCO2e at the wall")
     if not result["snn"]["available"]:
         lines.append(f"SNN row: not shown ({result['snn']['reason']})")
     else:

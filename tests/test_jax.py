@@ -130,3 +130,18 @@ def test_check_input_errors():
         jt.check_input(np.array([[np.nan, 1.0]]), 2)
     with pytest.raises(ValueError, match="x must have 3 inputs"):
         jt.check_input(np.ones((2, 2)), 3)
+
+
+def test_jax_bad_input():
+    cfg = cimsim.presets.PCM
+    with pytest.raises(ValueError, match="W must be finite"):
+        ja.program(jnp.array([[1.0, jnp.nan]]), cfg, jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match="W must have ndim"):
+        ja.program(jnp.ones(3), cfg, jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match=r"bias must have shape \(2,\)"):
+        ja.program(jnp.ones((2, 3)), cfg, jax.random.PRNGKey(0), bias=jnp.ones(3))
+    p = models.init_mlp(jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match="y must be integer labels"):
+        fit(p, models.mlp_forward, np.ones((4, 64)), np.ones(3, dtype=int), key=jax.random.PRNGKey(0), hwa=None)
+    with pytest.raises(ValueError, match="x must be finite"):
+        fit(p, models.mlp_forward, np.full((4, 64), np.inf), np.zeros(4, dtype=int), key=jax.random.PRNGKey(0), hwa=None)

@@ -92,9 +92,23 @@ def _effective(g, cfg):
     return out
 
 
+def _check_weights(W, bias) -> None:
+    """Validates concrete (non-traced) weights and bias like cimsim.program."""
+    from .. import _validate as v
+
+    if isinstance(W, jax.core.Tracer):
+        return
+    Wn = v.finite_array("W", np.asarray(W), ndim=(2,))
+    if bias is not None and not isinstance(bias, jax.core.Tracer):
+        b = v.finite_array("bias", np.asarray(bias), ndim=(1,))
+        if b.shape[0] != Wn.shape[0]:
+            raise ValueError(f"bias must have shape ({Wn.shape[0]},) to match W {Wn.shape}, got {b.shape}")
+
+
 def program_from_normals(W, cfg, z_prog, z_nu, bias=None) -> ProgrammedJ:
     """program() with the programming and drift-exponent normals given (shape (2, out, in) each)."""
     _supported(cfg)
+    _check_weights(W, bias)
     W = jnp.asarray(W)
     s = scales(W, cfg)
     g_t = _targets(W, s, cfg)
@@ -118,6 +132,8 @@ def program_from_normals(W, cfg, z_prog, z_nu, bias=None) -> ProgrammedJ:
 
 def program(W, cfg, key: jax.Array, bias=None) -> ProgrammedJ:
     """Maps W (out, in) onto differential pairs and programs them (t = 0), drawing from ``key``."""
+    _supported(cfg)
+    _check_weights(W, bias)
     shape = (2,) + tuple(np.shape(W))
     k1, k2 = jax.random.split(key)
     dt = jnp.asarray(W).dtype

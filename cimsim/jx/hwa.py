@@ -112,6 +112,13 @@ def fit(params, forward: Callable, x: np.ndarray, y: np.ndarray, *, key: jax.Arr
     """Trains with Adam (cosine-decayed learning rate) on mini-batches; returns the trained params."""
     v.integer_at_least("epochs", epochs, 1)
     v.integer_at_least("batch", batch, 1)
+    v.positive("lr", lr)
+    x = v.finite_array("x", x, ndim=(2,))
+    y = np.asarray(y)
+    if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be integer labels of shape ({x.shape[0]},) to match x {x.shape}, got {y.dtype} {y.shape}")
+    for k, (W, b) in enumerate(params):
+        v.finite_array(f"params[{k}] W", np.asarray(W), ndim=(2,))
     steps_per_epoch = -(-len(x) // batch)
     optimizer = optax.adam(optax.cosine_decay_schedule(lr, epochs * steps_per_epoch, alpha=0.1))
     key, k_init = jax.random.split(key)
