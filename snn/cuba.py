@@ -111,7 +111,7 @@ def sweep_standalone(we_mV: list[float], *, rng: np.random.Generator, duration_s
         net.run(duration_s * b2.second, namespace={})
         t0 = time.perf_counter()
         try:
-            b2.device.build(run=False)
+            b2.device.build(directory=directory, run=False)
         except Exception as exc:
             raise RuntimeError(f"Brian2 could not compile for target 'cpp_standalone': {exc}; "
                                "the 'numpy' target needs no compiler") from exc

@@ -114,10 +114,12 @@ def test_cuba_counts_and_on_pre_counter():
 
 
 @pytest.mark.slow
-def test_cuba_cpp_standalone_sweep_compiles_once():
+def test_cuba_cpp_standalone_sweep_compiles_once(tmp_path, monkeypatch):
     from snn import cuba
 
+    monkeypatch.chdir(tmp_path)
     out = cuba.sweep_standalone([1.0, 1.62], rng=np.random.default_rng(0), duration_s=0.3)
+    assert not (tmp_path / "output").exists()  # builds in its own temporary folder, never ./output
     spikes = [r["spikes"] for r in out["runs"]]
     assert spikes[1] > spikes[0]  # stronger excitation, more spikes
     ref = cuba.run(rng=np.random.default_rng(0), duration_s=0.3)

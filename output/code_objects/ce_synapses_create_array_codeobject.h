@@ -1,7 +1,0 @@
-#ifndef _INCLUDED_ce_synapses_create_array_codeobject
-#define _INCLUDED_ce_synapses_create_array_codeobject
-
-void _run_ce_synapses_create_array_codeobject();
-
-
-#endif

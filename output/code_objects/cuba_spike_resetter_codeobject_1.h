@@ -1,7 +1,0 @@
-#ifndef _INCLUDED_cuba_spike_resetter_codeobject_1
-#define _INCLUDED_cuba_spike_resetter_codeobject_1
-
-void _run_cuba_spike_resetter_codeobject_1();
-
-
-#endif
