@@ -23,8 +23,9 @@ from .energy import Facility, Ledger, Record, crossbar_ledger, load_gpu, load_ta
 from .energy.tables import entry
 
 
-def _row(name: str, accuracy: float, accuracy_std: float | None, energy_J: float, latency_s: float, ops: float,
+def make_row(name: str, accuracy: float, accuracy_std: float | None, energy_J: float, latency_s: float, ops: float,
          label: str, scope: str, facility: Facility, notes: str) -> dict[str, Any]:
+    """One row of the comparison table: the system's numbers and their facility-level consequences."""
     fac = facility.report(energy_J)
     return {"system": name, "accuracy": accuracy, "accuracy_std": accuracy_std, "energy_J_per_inference": energy_J,
             "latency_s": latency_s, "tops_per_w": ops / energy_J / 1e12, "inferences_per_s_per_w": 1.0 / energy_J,
@@ -69,17 +70,17 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
     t_mvm = entry("hermes_mvm_time_s", *tables)["value"]
     latency_xb = t_mvm * len(mlp.layers)
     rows = [
-        _row("PCM crossbar (bottom-up)", xb.mean, xb.std, bottom_up.per_inference_J, latency_xb, ops,
+        make_row("PCM crossbar (bottom-up)", xb.mean, xb.std, bottom_up.per_inference_J, latency_xb, ops,
              bottom_up.label, bottom_up.scope, facility,
              f"t = {t_s:g} s after programming, GDC on, {noise_seeds} noise seeds; latency: {len(mlp.layers)} x 133 ns"),
-        _row("PCM crossbar (HERMES chip, all-in)", xb.mean, xb.std, chip.per_inference_J, latency_xb, ops,
+        make_row("PCM crossbar (HERMES chip, all-in)", xb.mean, xb.std, chip.per_inference_J, latency_xb, ops,
              chip.label, chip.scope, facility, "9.76 TOPS/W measured (Le Gallo et al. 2023)"),
     ]
     gpu_runs = {}
     for precision, b in (("fp16", 1), ("fp16", batch), ("int8", batch)):
         rf = roofline(mlp.layers, g, precision=precision, batch=b)
         gpu_runs[f"{precision}_b{b}"] = rf
-        rows.append(_row(f"GPU {g.name} {precision.upper()}, batch {b}", digital[precision], None,
+        rows.append(make_row(f"GPU {g.name} {precision.upper()}, batch {b}", digital[precision], None,
                          rf["energy_J_per_inference"], rf["latency_s"], ops, "estimated", "all-in", facility,
                          f"roofline; {rf['layers'][0]['bound']}-bound; without idle power "
                          f"{rf['energy_J_per_inference_without_idle']:.3g} J"))

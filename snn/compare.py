@@ -33,7 +33,7 @@ def evaluate(mlp, *, T_max: int = 20, method: str = "percentile", percentile: fl
 
 def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: str = "loihi"):
     """The compare table's SNN row and the details for its JSON."""
-    from cimsim.compare import _row
+    from cimsim.compare import make_row
 
     res, y = evaluate(mlp, T_max=T)
     acc = float(np.mean(res.predict(T) == y))
@@ -41,7 +41,7 @@ def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: st
     led = snn_ledger(sops=c.synaptic_events, neuron_updates=c.neuron_updates, spikes=c.spikes,
                      input_macs=c.input_macs, profile=profile, inferences=c.inferences, tables=tables)
     ops = 2.0 * mlp.macs
-    row = _row(f"SNN on {profile} (T = {T})", acc, None, led.per_inference_J, T * STEP_TIME_S, ops, led.label,
+    row = make_row(f"SNN on {profile} (T = {T})", acc, None, led.per_inference_J, T * STEP_TIME_S, ops, led.label,
                led.scope, facility, f"99.9 % percentile normalization, reset by subtraction; "
                f"{c.per_inference()['synaptic_events']:.0f} SOPs / inference")
     info = {"available": True, "T": T, "profile": profile, "counts": c.to_dict(), "ledger": led.to_dict(),
