@@ -124,3 +124,20 @@ def test_cuba_cpp_standalone_sweep_compiles_once(tmp_path, monkeypatch):
     assert spikes[1] > spikes[0]  # stronger excitation, more spikes
     ref = cuba.run(rng=np.random.default_rng(0), duration_s=0.3)
     assert out["runs"][1]["spikes"] == pytest.approx(ref["spikes"], rel=0.1)
+
+
+def test_crossbar_synapses_ideal_are_exact_and_pcm_drifts():
+    import cimsim
+    from snn.crossbar import crossbar_weights
+
+    rng = np.random.default_rng(0)
+    Ws = [rng.standard_normal((7, 5)), rng.standard_normal((3, 7))]
+    ideal = crossbar_weights(Ws, cimsim.presets.IDEAL, t_s=0.0, rng=rng)
+    for a, b in zip(ideal, Ws):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    import dataclasses
+
+    no_gdc = dataclasses.replace(cimsim.presets.PCM, gdc=False)
+    late = crossbar_weights(Ws, no_gdc, t_s=3.15e8, rng=np.random.default_rng(1))
+    # without compensation, drift shrinks the realized weights (conductances decay as (t/t0)^-nu)
+    assert np.linalg.norm(late[0]) < 0.8 * np.linalg.norm(Ws[0])
