@@ -94,6 +94,16 @@ def finish(name: str, out_dir: Path, payload: dict[str, Any], plot: Callable[[di
     return json_path
 
 
+def time_axis(ax, t_s, labels, ylabel: str) -> None:
+    """Log time axis labelled with the times' names (1 s, 1 h, ..., 10 y), grid, y label."""
+    ax.set_xscale("log")
+    ax.set_xticks(t_s, labels)
+    ax.minorticks_off()
+    ax.set_xlabel("time after programming")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+
+
 def pyplot():
     """matplotlib.pyplot with the non-interactive Agg backend."""
     import matplotlib

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._common import finish, provenance, pyplot, save_figure
+from ._common import finish, provenance, pyplot, save_figure, time_axis
 from ._hwa import evaluate, train
 
 NAME = "hwa-drift"
@@ -54,13 +54,8 @@ def plot(data: dict, png: Path) -> None:
     for name, r in data["accuracy"].items():
         m, s = 100 * np.asarray(r["mean"]), 100 * np.asarray(r["std"])
         ax.errorbar(t, m, yerr=s, marker="o", capsize=3, label=name, ls="-" if "HWA" in name else "--")
-    ax.set_xscale("log")
-    ax.set_xticks(t, data["config"]["times"])
-    ax.minorticks_off()
-    ax.set_xlabel("time after programming")
-    ax.set_ylabel("test accuracy (%)")
+    time_axis(ax, t, data["config"]["times"], "test accuracy (%)")
     ax.set_title(f"digits MLP on PCM, {data['config']['noise_seeds']} noise seeds")
-    ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, png)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import pyplot, save_figure
+from ._common import pyplot, save_figure, time_axis
 
 NAME = "snn-crossbar"
 YEAR = 365.25 * 86400
@@ -84,13 +84,8 @@ def plot(data: dict, png: Path) -> None:
         m, s = 100 * np.asarray(data["accuracy"][key]["mean"]), 100 * np.asarray(data["accuracy"][key]["std"])
         ax.errorbar(t, m, yerr=s, marker="o", capsize=3, label=label)
     ax.axhline(100 * data["digital_snn_accuracy"], color="k", ls="--", label="digital SNN")
-    ax.set_xscale("log")
-    ax.set_xticks(t, data["config"]["times"])
-    ax.minorticks_off()
-    ax.set_xlabel("time after programming")
-    ax.set_ylabel("test accuracy (%)")
+    time_axis(ax, t, data["config"]["times"], "test accuracy (%)")
     ax.set_title(f"digits SNN (T = {data['config']['T']}) with PCM synapses")
-    ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, png)

@@ -16,7 +16,7 @@ import numpy as np
 
 import cimsim
 
-from ._common import pyplot, save_figure
+from ._common import pyplot, save_figure, time_axis
 
 NAME = "tile-drift"
 YEAR_S = 365.25 * 86400.0
@@ -86,11 +86,7 @@ def plot(data: dict, png: Path) -> None:
         m = np.asarray(data["relative_error"][key]["mean"]) * 100
         s = np.asarray(data["relative_error"][key]["std"]) * 100
         ax.errorbar(t, m, yerr=s, marker="o", capsize=3, label=label)
-    ax.set_xscale("log")
-    ax.set_xticks(t, data["times"]["labels"])
-    ax.set_xlabel("time after programming")
-    ax.set_ylabel("relative MVM error (%)")
+    time_axis(ax, t, data["times"]["labels"], "relative MVM error (%)")
     ax.set_title(f"512x512 PCM tile, {data['config']['n_seeds']} seeds")
-    ax.grid(alpha=0.3)
     ax.legend()
     save_figure(fig, png)
