@@ -42,21 +42,10 @@ def factor_rows(diag, g):  # pragma: no cover - compiled
     return inv_w, f
 
 
-@nb.njit(cache=True)
-def factor_cols(diag, g):  # pragma: no cover - compiled
-    """LDL^T of every column chain (along M): returns 1/w and g/w, both (M, N)."""
-    M, N = diag.shape
-    inv_w = np.empty((M, N))
-    f = np.empty((M, N))
-    for j in range(N):
-        inv_w[0, j] = 1.0 / diag[0, j]
-        f[0, j] = g * inv_w[0, j]
-    for i in range(1, M):
-        for j in range(N):
-            w = diag[i, j] - g * f[i - 1, j]
-            inv_w[i, j] = 1.0 / w
-            f[i, j] = g / w
-    return inv_w, f
+def factor_cols(diag, g):
+    """LDL^T of every column chain (along M): factor_rows of the transposed chains, returned (M, N)."""
+    inv_w, f = factor_rows(np.ascontiguousarray(diag.T), g)
+    return np.ascontiguousarray(inv_w.T), np.ascontiguousarray(f.T)
 
 
 COL_BLOCKS = 16  # column blocks of the column-line kernels (units of parallel work)
