@@ -1,14 +1,19 @@
-"""cimsim: analog compute-in-memory crossbar emulator (devices, converters, tiling, MVM, counts)."""
+"""cimsim: analog compute-in-memory crossbar emulator (devices, converters, tiling, MVM, counts).
+
+Importing cimsim imports numpy only (and scipy where a module needs it): numba is imported at the first
+numba kernel launch, JAX with ``cimsim.jx``, Brian2 with ``snn``."""
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
-from . import circuit, devices, presets
+from . import circuit, devices, draws, presets
+from ._xp import namespace
 from .array import ProgrammedArray, ReadArray, program
+from .backends import available_backends, register_backend
 from .circuit import ir_drop_first_order, ir_drop_matrix, solve_ir_drop
 from .config import CrossbarConfig
 from .converters import ADC, DAC, quantize
 from .counts import OpCounts
-from .devices import IdealDevice, PCMDevice, ReRAMDevice
+from .devices import Device, IdealDevice, PCMDevice, ReRAMDevice
 
 try:
     __version__ = _version("cimsim")
@@ -16,7 +21,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0+unknown"
 
 __all__ = [
-    "ADC", "DAC", "CrossbarConfig", "IdealDevice", "OpCounts", "PCMDevice", "ProgrammedArray", "ReRAMDevice",
+    "ADC", "DAC", "CrossbarConfig", "Device", "IdealDevice", "available_backends", "draws", "namespace",
+    "register_backend", "OpCounts", "PCMDevice", "ProgrammedArray", "ReRAMDevice",
     "ReadArray", "circuit", "devices", "ir_drop_first_order", "ir_drop_matrix", "presets", "program", "quantize",
     "solve_ir_drop", "__version__",
 ]

@@ -74,7 +74,10 @@ def time_s(name: str, value: float) -> float:
 
 
 def generator(name: str, rng: Any, *, required: bool) -> np.random.Generator | None:
-    """Checks that ``rng`` is a ``numpy.random.Generator`` (or None when no draw is needed)."""
+    """Checks that ``rng`` is a ``numpy.random.Generator`` (or None when no draw is needed).
+
+    A cimsim.draws recording or replaying source (used by tests that compare backends draw by draw) is
+    accepted too."""
     if rng is None:
         if required:
             raise ValueError(
@@ -82,6 +85,40 @@ def generator(name: str, rng: Any, *, required: bool) -> np.random.Generator | N
                 "pass rng=numpy.random.default_rng(seed)"
             )
         return None
-    if not isinstance(rng, np.random.Generator):
+    from .draws import RecordingDraws, ReplayDraws
+
+    if not isinstance(rng, (np.random.Generator, RecordingDraws, ReplayDraws)):
         raise TypeError(f"{name} must be a numpy.random.Generator, got {type(rng).__name__}")
     return rng
+
+
+def targets_in_window(g_target_S: Any, g_min_S: float, g_max_S: float) -> Any:
+    """Checks concrete (numpy) target conductances: finite and inside [g_min_S, g_max_S] (1e-12 slack).
+
+    JAX arrays pass through unchecked (they may be traced; cimsim.jx validates concrete inputs at its
+    public entry points). Returns numpy input as float64.
+    """
+    from ._xp import namespace
+
+    if namespace(g_target_S) is not np:
+        return g_target_S
+    g = finite_array("g_target_S", g_target_S)
+    slack = 1e-12 * g_max_S
+    if g.min() < g_min_S - slack or g.max() > g_max_S + slack:
+        raise ValueError(f"g_target_S must lie in [g_min_S={g_min_S}, g_max_S={g_max_S}], "
+                         f"got range [{g.min()}, {g.max()}]")
+    return g
+
+
+def time_or_traced(name: str, value: Any) -> Any:
+    """time_s for concrete numbers; a traced JAX value passes (checked by the caller outside jit)."""
+    from ._xp import is_concrete
+
+    if not is_concrete(value):
+        return value
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        arr = np.asarray(value)
+        if arr.shape != () or not np.issubdtype(arr.dtype, np.number):
+            raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        value = float(arr)
+    return time_s(name, value)

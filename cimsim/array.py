@@ -3,12 +3,15 @@
     A = program(W, config, rng=rng)      # t = 0: conductances programmed, drift exponents drawn
     R = A.read(t_s, rng=rng)             # slow noise at time t drawn once (drift, 1/f read noise)
     y = R.mvm(x, rng=rng)                # per-MVM noise, DAC, ADC drawn/applied on every call
+
+The pipeline (``program_tiles``, ``read_tiles``) is written once over an array namespace; cimsim.jx runs
+the same functions on jax.numpy with JAX keys.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -17,16 +20,72 @@ from .backends import get_backend
 from .config import CrossbarConfig
 from .counts import OpCounts
 from .forward import RowBlock, forward
-from .mapping import conductance_scales, edges, gdc_readout, map_to_pairs
+from .mapping import conductance_scales, edges, gdc_factors, gdc_readout, map_to_pairs, weight_noise_coeff
 
 
-def _effective(g_S: np.ndarray, cfg: CrossbarConfig, row_edges: np.ndarray, col_edges: np.ndarray) -> np.ndarray:
+def effective(g_S: Any, cfg: CrossbarConfig, row_edges: np.ndarray, col_edges: np.ndarray, *, xp: Any = np) -> Any:
     """G+ - G- (out, in) as the tiles' circuits see it (with IR drop when the wires have resistance)."""
     if not cfg.has_wire_resistance:
         return g_S[0] - g_S[1]
     from .circuit._tiles import effective_differential
 
-    return effective_differential(g_S, row_edges, col_edges, cfg.r_row_ohm, cfg.r_col_ohm, cfg.ir_drop)
+    return effective_differential(g_S, row_edges, col_edges, cfg.r_row_ohm, cfg.r_col_ohm, cfg.ir_drop, xp=xp)
+
+
+class Programmed(NamedTuple):
+    """What programming leaves on the tiles (any array namespace)."""
+
+    state: Any
+    scales_S: Any
+    gdc_ref: Any
+
+
+class ReadTiles(NamedTuple):
+    """The arrays of every row block at read time (any array namespace): see cimsim.forward.RowBlock."""
+
+    g_S: Any
+    gd_T: tuple
+    k_T: tuple
+    col_factor: tuple
+
+
+def program_tiles(W: Any, cfg: CrossbarConfig, rng: Any, *, xp: Any = np) -> Programmed:
+    """Maps W (out, in) onto differential pairs tile by tile, programs the device, records GDC references.
+
+    ``rng`` (a numpy Generator, a JAX key or a cimsim.draws.Draws) goes to the device unchanged.
+    """
+    dev = cfg.device
+    row_edges, col_edges = edges(W.shape[1], cfg.tile_rows), edges(W.shape[0], cfg.tile_cols)
+    scales = conductance_scales(W, row_edges, col_edges, cfg.weight_scaling, dev.g_max_S - dev.g_min_S, xp=xp)
+    state = dev.program(map_to_pairs(W, scales, row_edges, dev.g_min_S, dev.g_max_S, xp=xp), rng)
+    gdc_ref = None
+    if cfg.gdc:
+        gdc_ref = gdc_readout(effective(state.g_prog_S, cfg, row_edges, col_edges, xp=xp), row_edges, col_edges, xp=xp)
+    return Programmed(state, scales, gdc_ref)
+
+
+def read_tiles(P: Programmed, cfg: CrossbarConfig, t_s: Any, rng: Any, *, xp: Any = np,
+               k_dtype: Any = None) -> ReadTiles:
+    """Reads the device at t_s (drift and slow noise drawn once), applies IR drop and GDC, and splits the
+    result into row blocks: transposed effective conductances, per-MVM noise coefficients, column factors.
+
+    ``k_dtype`` casts the noise coefficients (the numpy path keeps them float32: they only scale noise).
+    """
+    g = cfg.device.read(P.state, t_s, rng)
+    n_out, n_in = g.shape[1], g.shape[2]
+    row_edges, col_edges = edges(n_in, cfg.tile_rows), edges(n_out, cfg.tile_cols)
+    gd = effective(g, cfg, row_edges, col_edges, xp=xp)
+    alpha = xp.ones_like(P.scales_S)
+    if P.gdc_ref is not None:
+        alpha = gdc_factors(P.gdc_ref, gdc_readout(gd, row_edges, col_edges, xp=xp), col_edges, xp=xp)
+    k = weight_noise_coeff(g, cfg.w_noise, cfg.w_noise_type, cfg.device.g_max_S, xp=xp) if cfg.w_noise > 0 else None
+    gd_T, k_T, cf = [], [], []
+    for r in range(len(row_edges) - 1):
+        a, b = int(row_edges[r]), int(row_edges[r + 1])
+        gd_T.append(gd[:, a:b].T)
+        k_T.append(None if k is None else (k[:, a:b].T if k_dtype is None else k[:, a:b].T.astype(k_dtype)))
+        cf.append(alpha[r] / (cfg.v_read_V * P.scales_S[r]))
+    return ReadTiles(g, tuple(gd_T), tuple(k_T), tuple(cf))
 
 
 def _check_x(x: Any, n_in: int) -> tuple[np.ndarray, bool]:
@@ -108,7 +167,8 @@ class ReadArray:
         z = None
         if self.config.per_mvm_noise:
             z = rng.standard_normal((len(self.blocks), x2.shape[0], self.shape[0]))
-        y = forward(x2, self.blocks, self.config, z, be)
+        y = forward(x2, [b.gd_T for b in self.blocks], [b.k_T for b in self.blocks],
+                    [b.col_factor for b in self.blocks], self.config, z, be)
         if self.bias is not None:
             y += self.bias
         y = y[0] if single else y
@@ -154,30 +214,13 @@ class ProgrammedArray:
         t_s = v.time_s("t_s", t_s)
         cfg = self.config
         v.generator("rng", rng, required=cfg.device.stochastic)
-        g = cfg.device.read(self.state, t_s, rng)
-        gd = _effective(g, cfg, self.row_edges, self.col_edges)
-        alpha = np.ones_like(self.scales_S)
-        if self.gdc_ref is not None:
-            current = gdc_readout(gd, self.row_edges, self.col_edges)
-            ratio = np.where((current > 0) & (self.gdc_ref > 0), self.gdc_ref / np.where(current > 0, current, 1.0), 1.0)
-            alpha = np.repeat(ratio, np.diff(self.col_edges), axis=1)
-        k = None
-        if cfg.w_noise > 0:
-            g_max = cfg.device.g_max_S
-            if cfg.w_noise_type == "pcm_read":
-                k = cfg.w_noise**2 * g_max * (g[0] + g[1])
-            else:
-                k = np.full(gd.shape, 2.0 * (cfg.w_noise * g_max) ** 2)
-        blocks = []
-        for r in range(len(self.row_edges) - 1):
-            a, b = int(self.row_edges[r]), int(self.row_edges[r + 1])
-            blocks.append(RowBlock(
-                start=a, stop=b,
-                gd_T=np.ascontiguousarray(gd[:, a:b].T),
-                k_T=None if k is None else np.ascontiguousarray(k[:, a:b].T, dtype=np.float32),
-                col_factor=alpha[r] / (cfg.v_read_V * self.scales_S[r]),
-            ))
-        return ReadArray(config=cfg, t_s=t_s, g_S=g, blocks=tuple(blocks), bias=self.bias)
+        P = Programmed(self.state, self.scales_S, self.gdc_ref)
+        T = read_tiles(P, cfg, t_s, rng, xp=np, k_dtype=np.float32)
+        blocks = tuple(
+            RowBlock(start=int(a), stop=int(b), gd_T=np.ascontiguousarray(g), k_T=None if k is None else np.ascontiguousarray(k),
+                     col_factor=cf)
+            for a, b, g, k, cf in zip(self.row_edges[:-1], self.row_edges[1:], T.gd_T, T.k_T, T.col_factor))
+        return ReadArray(config=cfg, t_s=t_s, g_S=T.g_S, blocks=blocks, bias=self.bias)
 
     def mvm(self, x: Any, *, t_s: float = 0.0, rng: np.random.Generator | None = None,
             backend: str | None = None, return_counts: bool = False):
@@ -205,7 +248,7 @@ def program(W: Any, config: CrossbarConfig, *, rng: np.random.Generator | None =
         ProgrammedArray.
 
     References:
-        Joshi et al., Nat. Commun. 11:2473 (2020) (mapping, GDC); REFERENCES.md s.1.
+        Joshi et al., Nat. Commun. 11:2473 (2020) (mapping, GDC); docs/references.md s.1.
     """
     if not isinstance(config, CrossbarConfig):
         raise ValueError(f"config must be a cimsim.CrossbarConfig, got {type(config).__name__}")
@@ -215,12 +258,7 @@ def program(W: Any, config: CrossbarConfig, *, rng: np.random.Generator | None =
         if bias.shape[0] != W.shape[0]:
             raise ValueError(f"bias must have shape ({W.shape[0]},) to match W {W.shape}, got {bias.shape}")
     v.generator("rng", rng, required=config.device.stochastic)
-    dev = config.device
-    row_edges, col_edges = edges(W.shape[1], config.tile_rows), edges(W.shape[0], config.tile_cols)
-    scales = conductance_scales(W, row_edges, col_edges, config.weight_scaling, dev.g_max_S - dev.g_min_S)
-    state = dev.program(map_to_pairs(W, scales, row_edges, dev.g_min_S, dev.g_max_S), rng)
-    gdc_ref = None
-    if config.gdc:
-        gdc_ref = gdc_readout(_effective(state.g_prog_S, config, row_edges, col_edges), row_edges, col_edges)
-    return ProgrammedArray(config=config, state=state, scales_S=scales, row_edges=row_edges,
-                           col_edges=col_edges, bias=bias, gdc_ref=gdc_ref)
+    P = program_tiles(W, config, rng, xp=np)
+    return ProgrammedArray(config=config, state=P.state, scales_S=P.scales_S,
+                           row_edges=edges(W.shape[1], config.tile_rows), col_edges=edges(W.shape[0], config.tile_cols),
+                           bias=bias, gdc_ref=P.gdc_ref)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import _validate as v
+from .backends import available_backends
 from .converters import ADC, DAC
-from .devices import IdealDevice, PCMDevice, ReRAMDevice
-
-BACKENDS = ("numba", "numpy")
+from .devices import IdealDevice, check_device
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,8 @@ class CrossbarConfig:
     """Everything that defines an analog tile and how a matrix is laid onto tiles.
 
     Args:
-        device: the conductance model (IdealDevice, PCMDevice or ReRAMDevice).
+        device: the conductance model: IdealDevice, PCMDevice, ReRAMDevice, or any object satisfying the
+            cimsim.devices.Device protocol (a user's own FeFET or ECRAM class).
         dac: input converter of every tile.
         adc: output converter of every tile column.
         tile_rows: rows (inputs) per tile.
@@ -24,7 +25,7 @@ class CrossbarConfig:
         weight_scaling: "tile" maps max|W| of each tile to g_max; "column" does so per output column of a
             tile (aihwkit weight_scaling_columnwise).
         w_noise: per-MVM conductance noise (normalized units: fraction of g_max), drawn on every MVM,
-            applied output-referred (REFERENCES.md s.9).
+            applied output-referred (docs/references.md s.9).
         w_noise_type: "pcm_read": device std = w_noise * sqrt(g * g_max), i.e. output variance
             w_noise^2 g_max sum_j (G+ + G-) v_j^2 (aihwkit PCM_READ form); "constant": device std =
             w_noise * g_max.
@@ -33,11 +34,12 @@ class CrossbarConfig:
         r_col_ohm: wire resistance of one column segment between cells (ohm); 0 = ideal wires.
         ir_drop: "exact" (nodal solve of every tile at read time) or "first_order" (closed-form
             linearization, for training loops); used when a wire resistance is non-zero (docs/circuit.md).
-        gdc: global drift compensation per tile (REFERENCES.md s.1).
-        backend: "numba" (default, fused kernels) or "numpy" (reference).
+        gdc: global drift compensation per tile (docs/references.md s.1).
+        backend: "numba" (default, fused kernels), "numpy" (reference), or a name registered with
+            cimsim.backends.register_backend.
     """
 
-    device: IdealDevice | PCMDevice | ReRAMDevice = field(default_factory=IdealDevice)
+    device: Any = field(default_factory=IdealDevice)
     dac: DAC = field(default_factory=DAC)
     adc: ADC = field(default_factory=ADC)
     tile_rows: int = 256
@@ -53,8 +55,7 @@ class CrossbarConfig:
     backend: str = "numba"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.device, (IdealDevice, PCMDevice, ReRAMDevice)):
-            raise ValueError(f"device must be IdealDevice, PCMDevice or ReRAMDevice, got {type(self.device).__name__}")
+        check_device(self.device)
         if not isinstance(self.dac, DAC):
             raise ValueError(f"dac must be a cimsim.DAC, got {type(self.dac).__name__}")
         if not isinstance(self.adc, ADC):
@@ -70,7 +71,7 @@ class CrossbarConfig:
         v.one_of("ir_drop", self.ir_drop, ("exact", "first_order"))
         if not isinstance(self.gdc, bool):
             raise ValueError(f"gdc must be True or False, got {self.gdc!r}")
-        v.one_of("backend", self.backend, BACKENDS)
+        v.one_of("backend", self.backend, available_backends())
 
     @property
     def per_mvm_noise(self) -> bool:

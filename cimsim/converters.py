@@ -9,10 +9,12 @@ Values beyond the range saturate. Rounding is round-half-to-even (numpy ``rint``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from . import _validate as v
+from ._xp import namespace
 
 
 def half_levels(bits: int) -> int:
@@ -20,24 +22,29 @@ def half_levels(bits: int) -> int:
     return (1 << (bits - 1)) - 1
 
 
-def quantize(u: np.ndarray, bits: int | None, bound: float | None) -> np.ndarray:
+def quantize(u: Any, bits: int | None, bound: Any, *, xp: Any = None) -> Any:
     """Quantizes and saturates ``u`` on [-bound, bound].
 
+    The one definition of the converters' transfer function: the numpy reference, the numba kernels'
+    twin (backends/_numba.py) and JAX (cimsim.jx, with a straight-through gradient) all use it.
+
     Args:
-        u: values in the same unit as bound.
+        u: values in the same unit as bound (numpy or JAX array).
         bits: converter resolution, or None for no quantization.
         bound: full-scale magnitude, or None for no saturation (only with bits None).
+        xp: array namespace; defaults to the namespace of ``u``.
 
     Returns:
         Array like u holding at most 2^bits - 1 (bits >= 2) or 2 (bits == 1) distinct values.
     """
+    xp = namespace(u) if xp is None else xp
     if bits is None:
-        return u if bound is None else np.clip(u, -bound, bound)
+        return u if bound is None else xp.clip(u, -bound, bound)
     if bits == 1:
-        return np.where(u >= 0.0, bound, -bound)
+        return xp.where(u >= 0.0, bound, -bound)
     n = half_levels(bits)
     step = bound / n
-    return np.clip(np.rint(u / step), -n, n) * step
+    return xp.clip(xp.round(u / step), -n, n) * step  # round half to even, as numpy.rint
 
 
 def _check_bits(name: str, bits: int | None) -> None:

@@ -2,15 +2,22 @@
 
 For row block r (the tiles that share inputs r), with v the DAC voltages (batch, rows):
     I = v @ Gd_r^T                         column currents (A), Ohm's law summed on columns (Kirchhoff)
-    var = v^2 @ K_r^T                      output-referred per-MVM weight-noise variance (REFERENCES.md s.9)
+    var = v^2 @ K_r^T                      output-referred per-MVM weight-noise variance (docs/references.md s.9)
     y += ADC(I + sqrt(var + out_var) z) * col_factor_r * scale     digital rescale and partial-sum add
+
+The equations of the DAC step and the ADC step are written once, over an array namespace
+(``dac_step``, ``adc_step``); the numpy reference backend and the JAX path (cimsim.jx) call them, and
+the numba backend is their one hand-written, fused twin (held to the reference by tests). The loop over
+row blocks (``forward``) is shared by every backend: a backend supplies ``dac`` and ``adc_accumulate``.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
+
+from .converters import quantize
 
 
 class RowBlock(NamedTuple):
@@ -30,30 +37,67 @@ class RowBlock(NamedTuple):
     col_factor: np.ndarray
 
 
-def forward(x: np.ndarray, blocks: tuple[RowBlock, ...], cfg, z: np.ndarray | None, backend) -> np.ndarray:
+def dac_step(x: Any, bits: int | None, fixed: bool, x_range: float, v_read_V: float, *, xp: Any) -> tuple[Any, Any]:
+    """Input scaling and DAC of one row block.
+
+    Args:
+        x: inputs (batch, rows).
+        bits: DAC bits or None; fixed: fixed input range (else abs-max per vector, aihwkit ABS_MAX);
+        x_range: the fixed range; v_read_V: full-scale voltage; xp: array namespace.
+
+    Returns:
+        v (batch, rows) volts, and scale (batch,) to multiply back after the ADC.
+    """
+    if fixed:
+        scale = xp.full((x.shape[0],), x_range, dtype=x.dtype)
+    else:
+        m = xp.max(xp.abs(x), axis=1)
+        scale = xp.where(m > 0.0, m, 1.0)
+    return quantize(x / scale[:, None], bits, 1.0, xp=xp) * v_read_V, scale
+
+
+def adc_step(current_A: Any, var_A2: Any, z: Any, out_var_A2: float, bits: int | None, bound_A: float | None,
+             col_factor: Any, scale: Any, *, xp: Any) -> Any:
+    """Per-MVM noise, ADC, digital rescale of one row block: its contribution (batch, out) to y.
+
+    Args:
+        current_A: column currents (batch, out). var_A2: output-referred weight-noise variance, or None.
+        z: standard normals (batch, out), or None for no per-MVM noise. out_var_A2: ADC output-noise
+        variance (A^2). bits, bound_A: ADC resolution and range. col_factor: (out,) digital factor per
+        column (GDC alpha / (v_read s)). scale: (batch,) input scales from the DAC step.
+    """
+    if z is not None:
+        std = xp.sqrt(var_A2 + out_var_A2) if var_A2 is not None else xp.sqrt(xp.asarray(out_var_A2))
+        current_A = current_A + std * z
+    return (quantize(current_A, bits, bound_A, xp=xp) * col_factor[None, :]) * scale[:, None]
+
+
+def forward(x: Any, gd_T: Sequence[Any], k_T: Sequence[Any], col_factor: Sequence[Any], cfg,
+            z: Any, backend) -> Any:
     """Runs a batch through every row block of a read array.
 
     Args:
-        x: inputs (batch, in), float64, already validated.
-        blocks: the read array's row blocks.
+        x: inputs (batch, in), already validated; row block r covers the next gd_T[r].shape[0] inputs.
+        gd_T, k_T, col_factor: per row block (see RowBlock).
         cfg: the CrossbarConfig.
         z: standard normals (n_row_blocks, batch, out) or None when the config has no per-MVM noise.
-        backend: a backend module (cimsim.backends).
+        backend: an object with ``zeros``, ``dac`` and ``adc_accumulate`` (cimsim.backends).
 
     Returns:
         y (batch, out) before the digital bias.
     """
-    n_out = blocks[0].gd_T.shape[1]
-    y = np.zeros((x.shape[0], n_out))
+    y = backend.zeros((x.shape[0], gd_T[0].shape[1]), x)
     dac, adc = cfg.dac, cfg.adc
     out_var = (adc.out_noise * cfg.unit_A) ** 2
     bound_A = None if adc.out_bound is None else adc.out_bound * cfg.unit_A
-    for r, blk in enumerate(blocks):
-        need_sq = z is not None and blk.k_T is not None
-        v, v_sq, scale = backend.dac(x[:, blk.start:blk.stop], dac.bits, dac.input_scaling == "fixed",
-                                     dac.x_range, cfg.v_read_V, need_sq)
-        current = v @ blk.gd_T
-        var = v_sq @ blk.k_T if need_sq else None
-        backend.adc_accumulate(y, current, var, None if z is None else z[r], out_var, adc.bits, bound_A,
-                               blk.col_factor, scale)
+    a = 0
+    for r, (g, k, cf) in enumerate(zip(gd_T, k_T, col_factor)):
+        b = a + g.shape[0]
+        need_sq = z is not None and k is not None
+        v, v_sq, scale = backend.dac(x[:, a:b], dac.bits, dac.input_scaling == "fixed", dac.x_range,
+                                     cfg.v_read_V, need_sq)
+        current = v @ g
+        var = v_sq @ k if need_sq else None
+        y = backend.adc_accumulate(y, current, var, None if z is None else z[r], out_var, adc.bits, bound_A, cf, scale)
+        a = b
     return y

@@ -12,6 +12,7 @@ from cimsim import ADC, DAC
 from cimsim.jx import HWAConfig, analog_dense, fit, models, quantize_ste
 from cimsim.jx import array as ja
 from cimsim.jx import tile as jt
+from cimsim.draws import RecordingDraws, ReplayDraws
 
 CONFIGS = {
     "pcm": cimsim.presets.PCM,
@@ -40,23 +41,55 @@ def test_forward_matches_numpy_given_same_normals(name):
     assert off.mean() <= 0.01  # float32: only rare one-LSB flips at ADC rounding boundaries
 
 
-def test_program_read_match_numpy_given_same_normals():
+DEVICE_CONFIGS = {
+    "ideal": cimsim.presets.IDEAL,
+    "pcm": cimsim.presets.PCM,
+    "reram-faults": dataclasses.replace(
+        cimsim.presets.RERAM, device=cimsim.ReRAMDevice(p_stuck_on=0.05, p_stuck_off=0.05, sigma_read_rel=0.03)),
+    "pcm-exact-ir": dataclasses.replace(cimsim.presets.PCM, r_row_ohm=1.0, r_col_ohm=0.5, tile_rows=128, tile_cols=8),
+    "reram-first-order-ir": dataclasses.replace(cimsim.presets.RERAM, r_row_ohm=2.0, r_col_ohm=1.0,
+                                                ir_drop="first_order", tile_rows=64, tile_cols=16),
+}
+
+
+@pytest.mark.parametrize("name", list(DEVICE_CONFIGS))
+def test_program_read_mvm_match_numpy_draw_by_draw(name):
+    """The JAX path runs the numpy path's equations: fed the numpy run's recorded draws, it reproduces the
+    programmed state, the read conductances, the tiles' arrays and the MVM to float64 rounding."""
+    cfg = DEVICE_CONFIGS[name]
     rng = np.random.default_rng(0)
-    W = rng.standard_normal((20, 300))
-    cfg = cimsim.presets.PCM
-    A = cimsim.program(W, cfg, rng=np.random.default_rng(1))
-    zr = np.random.default_rng(1)
-    z_prog, z_nu = zr.standard_normal((2, 20, 300)), zr.standard_normal((2, 20, 300))
-    R = A.read(86400.0, rng=np.random.default_rng(2))
-    z_read = np.random.default_rng(2).standard_normal((2, 20, 300))
+    W, x, b = rng.standard_normal((20, 300)), rng.standard_normal((4, 300)), rng.standard_normal(20)
+    rec_p, rec_r = RecordingDraws(np.random.default_rng(1)), RecordingDraws(np.random.default_rng(2))
+    A = cimsim.program(W, cfg, rng=rec_p, bias=b)
+    R = A.read(86400.0, rng=rec_r)
+    y_np = R.mvm(x, rng=np.random.default_rng(3), backend="numpy")
+    z = np.random.default_rng(3).standard_normal((len(R.blocks), 4, 20))
     with jax.enable_x64(True):
-        AJ = ja.program_from_normals(jnp.asarray(W), cfg, jnp.asarray(z_prog), jnp.asarray(z_nu))
-        np.testing.assert_allclose(np.asarray(AJ.g_prog_S), A.state.g_prog_S, rtol=1e-12, atol=1e-20)
-        np.testing.assert_allclose(np.asarray(AJ.nu), A.state.nu, rtol=1e-12)
-        B = ja.read_from_normals(AJ, 86400.0, cfg, jnp.asarray(z_read))
-        for b, cf, blk in zip(B.gd_T, B.col_factor, R.blocks):
-            np.testing.assert_allclose(np.asarray(b), blk.gd_T, rtol=1e-10, atol=1e-20)
-            np.testing.assert_allclose(np.asarray(cf), blk.col_factor, rtol=1e-10)
+        replay_p, replay_r = ReplayDraws(rec_p.record, jnp.asarray), ReplayDraws(rec_r.record, jnp.asarray)
+        AJ = ja.program(jnp.asarray(W), cfg, replay_p, bias=jnp.asarray(b))
+        B = ja.read(AJ, 86400.0, cfg, replay_r)
+        assert replay_p.remaining == 0 and replay_r.remaining == 0  # the same draws, all used
+        for field in A.state._fields:
+            np.testing.assert_allclose(np.asarray(getattr(AJ.state, field)), getattr(A.state, field), rtol=1e-12,
+                                       atol=0, err_msg=field)
+        # exact IR drop: two iterative solves, each to a relative residual of 1e-10, not to rounding
+        tol = 1e-9 if cfg.has_wire_resistance and cfg.ir_drop == "exact" else 1e-12
+        for bj, cf, blk in zip(B.gd_T, B.col_factor, R.blocks):
+            np.testing.assert_allclose(np.asarray(bj), blk.gd_T, rtol=0, atol=tol * np.abs(blk.gd_T).max())
+            np.testing.assert_allclose(np.asarray(cf), blk.col_factor, rtol=100 * tol)
+        y_j = np.asarray(jt.mvm_with_normals(B, jnp.asarray(x), cfg, jnp.asarray(z)))
+    np.testing.assert_allclose(y_j, y_np, rtol=0, atol=1e-9 * np.abs(y_np).max())
+
+
+def test_exact_ir_drop_in_jax_matches_numba_solver():
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((12, 20))
+    cfg = dataclasses.replace(cimsim.presets.IDEAL, r_row_ohm=1.0, r_col_ohm=0.5, tile_rows=8, tile_cols=5)
+    R = cimsim.program(W, cfg).read(0.0)
+    with jax.enable_x64(True):
+        B = ja.read(ja.program(jnp.asarray(W), cfg, None), 0.0, cfg, None)
+        for b, blk in zip(B.gd_T, R.blocks):
+            np.testing.assert_allclose(np.asarray(b), blk.gd_T, rtol=0, atol=1e-9 * np.abs(blk.gd_T).max())
 
 
 def test_first_order_ir_drop_matches_numpy():
@@ -71,12 +104,28 @@ def test_first_order_ir_drop_matches_numpy():
             np.testing.assert_allclose(np.asarray(b), blk.gd_T, rtol=1e-12, atol=1e-20)
 
 
-def test_not_implemented_paths_raise():
-    W = jnp.ones((2, 3))
-    with pytest.raises(NotImplementedError, match="ReRAMDevice is not implemented in the JAX backend"):
-        ja.program(W, cimsim.presets.RERAM, jax.random.PRNGKey(0))
-    with pytest.raises(NotImplementedError, match="exact IR drop"):
-        ja.program(W, dataclasses.replace(cimsim.presets.IDEAL, r_row_ohm=1.0), jax.random.PRNGKey(0))
+def test_jax_program_read_under_jit_and_vmap_over_keys():
+    """Every device traces: program + read + mvm jitted and vmapped over noise seeds (ReRAM included)."""
+    cfg = DEVICE_CONFIGS["reram-faults"]
+    W = jnp.asarray(np.random.default_rng(0).standard_normal((8, 40)), jnp.float32)
+    x = jnp.asarray(np.random.default_rng(1).standard_normal((3, 40)), jnp.float32)
+
+    def run(key):
+        k1, k2, k3 = jax.random.split(key, 3)
+        return jt.mvm(ja.read(ja.program(W, cfg, k1), 10.0, cfg, k2), x, cfg, k3)
+
+    keys = jax.random.split(jax.random.PRNGKey(0), 5)
+    ys = jax.jit(jax.vmap(run))(keys)
+    assert ys.shape == (5, 3, 8) and bool(jnp.all(jnp.isfinite(ys)))
+    assert float(jnp.std(ys, axis=0).mean()) > 0  # the seeds differ
+    for k in (0, 4):  # traced and vmapped = eager, key by key (up to XLA's float32 fusion)
+        eager = np.asarray(run(keys[k]))
+        np.testing.assert_allclose(np.asarray(ys[k]), eager, rtol=0, atol=1e-4 * np.abs(eager).max())
+
+
+def test_missing_key_is_a_clear_error():
+    with pytest.raises(ValueError, match="key is required: PCMDevice draws random numbers"):
+        ja.program(jnp.ones((2, 3)), cimsim.presets.PCM, None)
 
 
 @pytest.mark.parametrize("bits", [1, 3, 8])

@@ -3,21 +3,16 @@
 Same operations in the same order as backends/_numpy.py (no fastmath), so results agree bitwise in
 practice and to float rounding by contract.
 
-Threading: the kernels run between two BLAS calls. Numba's default OpenMP layer lets its threads spin
-after a parallel region, which starves OpenBLAS's threads on a small machine (measured on 2 cores: the
-512 x 512 batch-256 forward took 12.4 ms with the omp layer, 4.1 ms with workqueue; docs/performance.md).
-So, unless the user chose a layer (NUMBA_THREADING_LAYER) or numba already started one, importing this
-backend (lazily, when it is first picked) selects the sleeping "workqueue" layer.
+Threading: the kernels run between two BLAS calls; cimsim._parallel.ensure_threading_layer() selects
+numba's sleeping "workqueue" layer at the first launch, unless the user chose a layer (see there).
 """
 
 from __future__ import annotations
 
-import os
-
 import numba as nb
 import numpy as np
 
-from .._parallel import NUMBA_PARALLEL
+from .._parallel import NUMBA_PARALLEL, ensure_threading_layer
 from ..converters import half_levels
 
 PARALLEL = True
@@ -84,14 +79,9 @@ def _adc_kernel(y, current, var, z, has_var, has_noise, out_var, mode, n_half, b
             y[b, i] += (_quantize(c, mode, n_half, bound) * col_factor[i]) * s
 
 
-def _choose_threading_layer() -> None:
-    from numba.np.ufunc import parallel
-
-    if "NUMBA_THREADING_LAYER" not in os.environ and not parallel._is_initialized:
-        nb.config.THREADING_LAYER = "workqueue"
-
-
-_choose_threading_layer()
+def zeros(shape, like):
+    """The float64 accumulator y."""
+    return np.zeros(shape)
 
 
 def dac(x, bits, fixed, x_range, v_read_V, need_sq):
@@ -101,6 +91,7 @@ def dac(x, bits, fixed, x_range, v_read_V, need_sq):
     v = np.empty_like(x)
     v_sq = np.empty(x.shape, dtype=np.float32) if need_sq else _EMPTY_F32
     scale = np.empty(x.shape[0])
+    ensure_threading_layer()
     with NUMBA_PARALLEL:
         _dac_kernel(x, mode, n_half, fixed, float(x_range), float(v_read_V), need_sq, v, v_sq, scale)
     return v, (v_sq if need_sq else None), scale
@@ -109,8 +100,10 @@ def dac(x, bits, fixed, x_range, v_read_V, need_sq):
 def adc_accumulate(y, current_A, var_A2, z, out_var_A2, bits, bound_A, col_factor, scale):
     """Numba twin of backends._numpy.adc_accumulate."""
     mode, n_half = _mode(bits, bound_A)
+    ensure_threading_layer()
     with NUMBA_PARALLEL:
         _adc_kernel(y, current_A, _EMPTY_F32 if var_A2 is None else var_A2,
                     _EMPTY_F64 if z is None else z, var_A2 is not None, z is not None,
                     float(out_var_A2), mode, n_half, 0.0 if bound_A is None else float(bound_A),
                     col_factor, scale)
+    return y

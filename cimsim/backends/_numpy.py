@@ -1,48 +1,35 @@
-"""Plain-numpy reference kernels of the tile forward pass (readable; the twin of _numba.py)."""
+"""Plain-numpy reference kernels of the tile forward pass: the equations of cimsim.forward on numpy.
+
+The twin of _numba.py, which fuses the same operations in the same order.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..converters import quantize
+from ..forward import adc_step, dac_step
+
+
+def zeros(shape: tuple[int, int], like: np.ndarray) -> np.ndarray:
+    """The float64 accumulator y."""
+    return np.zeros(shape)
 
 
 def dac(x: np.ndarray, bits: int | None, fixed: bool, x_range: float, v_read_V: float,
         need_sq: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Input scaling and DAC for one row block.
-
-    Args:
-        x: inputs (batch, rows), float64.
-        bits: DAC bits or None; fixed: fixed input range (else abs-max per vector); x_range: fixed range.
-        v_read_V: full-scale voltage; need_sq: also return v^2 as float32 (for the noise product).
+    """Input scaling and DAC for one row block (cimsim.forward.dac_step).
 
     Returns:
-        v (batch, rows) volts, v^2 (float32) or None, scale (batch,) multiplied back after the ADC.
+        v (batch, rows) volts, v^2 (float32, for the noise product) or None, scale (batch,).
     """
-    if fixed:
-        scale = np.full(x.shape[0], x_range)
-    else:
-        scale = np.abs(x).max(axis=1)
-        scale = np.where(scale > 0.0, scale, 1.0)
-    v = quantize(x / scale[:, None], bits, 1.0) * v_read_V
-    v_sq = (v * v).astype(np.float32) if need_sq else None
-    return v, v_sq, scale
+    v, scale = dac_step(x, bits, fixed, x_range, v_read_V, xp=np)
+    return v, ((v * v).astype(np.float32) if need_sq else None), scale
 
 
 def adc_accumulate(y: np.ndarray, current_A: np.ndarray, var_A2: np.ndarray | None, z: np.ndarray | None,
                    out_var_A2: float, bits: int | None, bound_A: float | None,
-                   col_factor: np.ndarray, scale: np.ndarray) -> None:
-    """Adds per-MVM noise, converts, rescales and accumulates one row block's outputs into y (in place).
-
-    Args:
-        y: accumulator (batch, out). current_A: column currents (batch, out).
-        var_A2: output-referred weight-noise variance (batch, out) float32, or None.
-        z: standard normals (batch, out), or None for no per-MVM noise.
-        out_var_A2: ADC output-noise variance (A^2). bits, bound_A: ADC resolution and range.
-        col_factor: (out,) digital factor per column (1 / (v_read * s), times GDC alpha).
-        scale: (batch,) input scales from the DAC step.
-    """
-    if z is not None:
-        std = np.sqrt(var_A2.astype(np.float64) + out_var_A2) if var_A2 is not None else np.sqrt(out_var_A2)
-        current_A = current_A + std * z
-    y += (quantize(current_A, bits, bound_A) * col_factor[None, :]) * scale[:, None]
+                   col_factor: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Adds one row block's converted outputs into y in place (cimsim.forward.adc_step); returns y."""
+    var = None if var_A2 is None else var_A2.astype(np.float64)
+    y += adc_step(current_A, var, z, out_var_A2, bits, bound_A, col_factor, scale, xp=np)
+    return y

@@ -19,6 +19,8 @@ import jax
 import jax.numpy as jnp
 from jax.lax.linalg import tridiagonal_solve
 
+from ._first_order import first_order
+
 
 def _line_solve(diag: jax.Array, g: float, b: jax.Array) -> jax.Array:
     """Solves every chain (rows of diag, length n) with off-diagonal -g for b (chains, n, k)."""
@@ -94,8 +96,12 @@ def solve_ir_drop_jax(G_S: jax.Array, v_row_V: jax.Array, r_row_ohm: float, r_co
 
 
 def ir_drop_first_order_jax(G_S: jax.Array, r_row_ohm: float, r_col_ohm: float) -> jax.Array:
-    """First-order effective conductance matrix (M, N), the JAX twin of cimsim.ir_drop_first_order."""
+    """First-order effective conductance matrix (M, N): the same equations as cimsim.ir_drop_first_order."""
+    return first_order(jnp.asarray(G_S), r_row_ohm, r_col_ohm, xp=jnp)
+
+
+def ir_drop_matrix_jax(G_S: jax.Array, r_row_ohm: float, r_col_ohm: float, *, tol: float = 1e-10,
+                       maxiter: int = 1000) -> jax.Array:
+    """Exact effective conductance matrix (M, N): the currents for each unit row voltage (differentiable)."""
     G = jnp.asarray(G_S)
-    drop_row = jnp.cumsum(jnp.cumsum(G[:, ::-1], axis=1)[:, ::-1], axis=1)
-    drop_col = jnp.cumsum(jnp.cumsum(G, axis=0)[::-1], axis=0)[::-1]
-    return G * (1.0 - r_row_ohm * drop_row - r_col_ohm * drop_col)
+    return solve_ir_drop_jax(G, jnp.eye(G.shape[0], dtype=G.dtype), r_row_ohm, r_col_ohm, tol=tol, maxiter=maxiter)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as v
-from . import _kernels as k
+from ._first_order import first_order
 
 
 CHUNK_MAX = 8  # right-hand sides per chunk: SIMD-wide and cache-resident (measured, docs/circuit.md)
@@ -41,6 +41,16 @@ class SolveInfo(NamedTuple):
     iterations: int
     rel_residual: float
     method: str
+
+
+
+def _k():
+    """The numba kernels, imported (and compiled) at the first solve, not when cimsim is imported."""
+    from .._parallel import ensure_threading_layer
+    from . import _kernels
+
+    ensure_threading_layer()
+    return _kernels
 
 
 def _check(G_S, r_row_ohm, r_col_ohm) -> np.ndarray:
@@ -68,10 +78,10 @@ class _Lines:
         self.gr = 1.0 / r_row if r_row > 0 else np.inf
         self.gc = 1.0 / r_col if r_col > 0 else np.inf
         if r_row > 0:
-            self.row_inv, self.row_f = k.factor_rows(self.gr * (1.0 + (np.arange(N) < N - 1))[None, :] + G, self.gr)
+            self.row_inv, self.row_f = _k().factor_rows(self.gr * (1.0 + (np.arange(N) < N - 1))[None, :] + G, self.gr)
         if r_col > 0:
             self.col_diag = np.ascontiguousarray(self.gc * (1.0 + (np.arange(M) > 0))[:, None] + G)
-            self.col_inv, self.col_f = k.factor_cols(self.col_diag, self.gc)
+            self.col_inv, self.col_f = _k().factor_cols(self.col_diag, self.gc)
 
 
 def _chunked(values: np.ndarray, shape: tuple[int, int], width: int) -> np.ndarray:
@@ -112,13 +122,13 @@ def _currents_locked(lines: _Lines, v2: np.ndarray, tol: float, max_iter: int) -
     if np.isinf(lines.gr):  # rows at their source voltage: independent column lines
         d = _chunked(G[None, :, :] * v2[:, :, None], (M, N), W)
         vc = np.empty_like(d)
-        k.cols_chunks(lines.col_inv, lines.col_f, d, vc, width)
+        _k().cols_chunks(lines.col_inv, lines.col_f, d, vc, width)
         return lines.gc * _unchunk(vc, B)[:, M - 1, :], SolveInfo(0, 0.0, "columns")
     b_r = np.zeros((B, M, N))
     b_r[:, :, 0] = lines.gr * v2
     b_r = _chunked(b_r, (M, N), W)
     vr = np.empty_like(b_r)
-    k.rows_chunks(lines.row_inv, lines.row_f, np.ones_like(G), b_r, vr, width)
+    _k().rows_chunks(lines.row_inv, lines.row_f, np.ones_like(G), b_r, vr, width)
     if np.isinf(lines.gc):  # columns at virtual ground: independent row lines
         return np.einsum("bij,ij->bj", _unchunk(vr, B), G), SolveInfo(0, 0.0, "rows")
     rhs = vr * G[None, :, :, None]
@@ -126,7 +136,8 @@ def _currents_locked(lines: _Lines, v2: np.ndarray, tol: float, max_iter: int) -
     K = rhs.shape[0]
     its, res, ok = np.zeros(K, dtype=np.int64), np.zeros(K), np.zeros(K, dtype=np.bool_)
     args = (lines.col_diag, lines.gc, G, lines.row_inv, lines.row_f, lines.col_inv, lines.col_f)
-    solver = k.pcg_serial if M * N * rhs.shape[3] < k.SERIAL_BELOW else k.pcg
+    kern = _k()
+    solver = kern.pcg_serial if M * N * rhs.shape[3] < kern.SERIAL_BELOW else kern.pcg
     for q in range(K):
         its[q], res[q], ok[q] = solver(*args, rhs[q], x[q], float(tol), int(max_iter), width)
     if not ok.all():
@@ -189,9 +200,4 @@ def ir_drop_first_order(G_S, r_row_ohm: float, r_col_ohm: float) -> np.ndarray:
     The column term is linear in v only row by row; this form keeps v_l's own weight G_lj, which is the
     first-order term exactly.
     """
-    G = _check(G_S, r_row_ohm, r_col_ohm)
-    seg_row = np.cumsum(G[:, ::-1], axis=1)[:, ::-1]       # S_ik
-    drop_row = np.cumsum(seg_row, axis=1)                   # sum_{k<=j} S_ik
-    seg_col = np.cumsum(G, axis=0)                          # C_kj
-    drop_col = np.cumsum(seg_col[::-1], axis=0)[::-1]       # sum_{k>=i} C_kj
-    return G * (1.0 - r_row_ohm * drop_row - r_col_ohm * drop_col)
+    return first_order(_check(G_S, r_row_ohm, r_col_ohm), r_row_ohm, r_col_ohm, xp=np)

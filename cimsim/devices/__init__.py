@@ -1,9 +1,11 @@
-"""Device models: ``program(g_target_S, rng) -> state`` and ``read(state, t_s, rng) -> g_S``."""
+"""Device models: ``program(g_target_S, rng) -> state`` and ``read(state, t_s, rng) -> g_S``.
+
+Any object satisfying :class:`Device` works in a CrossbarConfig (see ``_protocol.py``)."""
 
 from ._ideal import IdealDevice, IdealState
 from ._pcm import PCMDevice, PCMState
+from ._protocol import Device, check_device
 from ._reram import ReRAMDevice, ReRAMState
 
-Device = IdealDevice | PCMDevice | ReRAMDevice
-
-__all__ = ["Device", "IdealDevice", "IdealState", "PCMDevice", "PCMState", "ReRAMDevice", "ReRAMState"]
+__all__ = ["Device", "IdealDevice", "IdealState", "PCMDevice", "PCMState", "ReRAMDevice", "ReRAMState",
+           "check_device"]

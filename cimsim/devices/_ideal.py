@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
-
-import numpy as np
+from typing import Any, NamedTuple
 
 from .. import _validate as v
+from .._xp import is_numpy, namespace
 
 
 class IdealState(NamedTuple):
@@ -17,7 +16,7 @@ class IdealState(NamedTuple):
         g_prog_S: programmed conductances (S), any shape.
     """
 
-    g_prog_S: np.ndarray
+    g_prog_S: Any
 
 
 @dataclass(frozen=True)
@@ -43,12 +42,14 @@ class IdealDevice:
         """Whether program/read draw random numbers."""
         return False
 
-    def program(self, g_target_S: np.ndarray, rng: np.random.Generator | None = None) -> IdealState:
+    def program(self, g_target_S: Any, rng: Any = None) -> IdealState:
         """Programs the targets exactly. Args: g_target_S: targets (S), any shape. Returns: IdealState."""
-        g = v.finite_array("g_target_S", g_target_S)
-        return IdealState(g_prog_S=g.copy())
+        xp = namespace(g_target_S)
+        g = v.finite_array("g_target_S", g_target_S) if is_numpy(xp) else g_target_S
+        return IdealState(g_prog_S=g.copy() if is_numpy(xp) else g)
 
-    def read(self, state: IdealState, t_s: float, rng: np.random.Generator | None = None) -> np.ndarray:
+    def read(self, state: IdealState, t_s: float, rng: Any = None) -> Any:
         """Returns the programmed conductances (S) at any time t_s >= 0."""
-        v.time_s("t_s", t_s)
-        return state.g_prog_S.copy()
+        v.time_or_traced("t_s", t_s)
+        g = state.g_prog_S
+        return g.copy() if is_numpy(namespace(g)) else g

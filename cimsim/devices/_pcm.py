@@ -22,9 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from typing import Any
+
 import numpy as np
 
 from .. import _validate as v
+from .._xp import namespace
+from ..draws import as_draws
 
 # Programming-noise polynomial, uS, fitted at g_max = 25 uS (Joshi et al. 2020; measured).
 PROG_COEFFS_uS = (0.26348, 1.9650, -1.1731)
@@ -47,41 +51,44 @@ class PCMState(NamedTuple):
         nu: drift exponents drawn at programming, same shape.
     """
 
-    g_prog_S: np.ndarray
-    nu: np.ndarray
+    g_prog_S: Any
+    nu: Any
 
 
-def sigma_prog_S(g_target_S: np.ndarray, g_max_S: float = G_MAX_FIT_S) -> np.ndarray:
-    """Standard deviation of programming noise (S) at target conductances (Joshi et al. 2020)."""
-    r = np.clip(np.asarray(g_target_S, dtype=np.float64) / g_max_S, 0.0, 1.0)
+def sigma_prog_S(g_target_S: Any, g_max_S: float = G_MAX_FIT_S, *, xp: Any = np) -> Any:
+    """Standard deviation of programming noise (S) at target conductances (Joshi et al. 2020).
+
+    ``xp`` is the array namespace (numpy or jax.numpy) of ``g_target_S``; the same code serves both.
+    """
+    r = xp.clip(xp.asarray(g_target_S) / g_max_S, 0.0, 1.0)
     c0, c1, c2 = PROG_COEFFS_uS
-    sigma_uS = np.maximum(c0 + c1 * r + c2 * r * r, 0.0) * (g_max_S / G_MAX_FIT_S)
+    sigma_uS = xp.maximum(c0 + c1 * r + c2 * r * r, 0.0) * (g_max_S / G_MAX_FIT_S)
     return sigma_uS * 1e-6
 
 
-def drift_params(g_target_S: np.ndarray, g_max_S: float = G_MAX_FIT_S) -> tuple[np.ndarray, np.ndarray]:
+def drift_params(g_target_S: Any, g_max_S: float = G_MAX_FIT_S, *, xp: Any = np) -> tuple[Any, Any]:
     """Mean and standard deviation of the drift exponent nu at target conductances (Joshi et al. 2020)."""
-    r = np.maximum(np.asarray(g_target_S, dtype=np.float64) / g_max_S, R_MIN)
-    log_r = np.log(r)
+    r = xp.maximum(xp.asarray(g_target_S) / g_max_S, R_MIN)
+    log_r = xp.log(r)
     a, b, lo, hi = MU_NU_FIT
-    mu = np.clip(a * log_r + b, lo, hi)
+    mu = xp.clip(a * log_r + b, lo, hi)
     a, b, lo, hi = SIGMA_NU_FIT
-    sigma = np.clip(a * log_r + b, lo, hi)
+    sigma = xp.clip(a * log_r + b, lo, hi)
     return mu, sigma
 
 
-def q_s(g_prog_S: np.ndarray, g_max_S: float = G_MAX_FIT_S) -> np.ndarray:
+def q_s(g_prog_S: Any, g_max_S: float = G_MAX_FIT_S, *, xp: Any = np) -> Any:
     """1/f read-noise amplitude Q_s (dimensionless) at programmed conductances (Joshi et al. 2020)."""
     num, expo, floor, cap = Q_S_FIT
-    rel = np.abs(np.asarray(g_prog_S, dtype=np.float64)) / g_max_S
-    return np.minimum(num / np.maximum(rel**expo, floor), cap)
+    rel = xp.abs(xp.asarray(g_prog_S)) / g_max_S
+    return xp.minimum(num / xp.maximum(rel**expo, floor), cap)
 
 
-def read_noise_rel(g_prog_S: np.ndarray, t_s: float, g_max_S: float = G_MAX_FIT_S,
-                   t0_s: float = T0_S, t_read_s: float = T_READ_S) -> np.ndarray:
+def read_noise_rel(g_prog_S: Any, t_s: Any, g_max_S: float = G_MAX_FIT_S,
+                   t0_s: float = T0_S, t_read_s: float = T_READ_S, *, xp: Any = np) -> Any:
     """Relative 1/f read-noise std sigma_nG at t_s seconds after programming (Joshi et al. 2020)."""
     t = t_s + t0_s
-    return q_s(g_prog_S, g_max_S) * np.sqrt(np.log((t + t_read_s) / (2.0 * t_read_s)))
+    return q_s(g_prog_S, g_max_S, xp=xp) * xp.sqrt(xp.log((t + t_read_s) / (2.0 * t_read_s)))
 
 
 @dataclass(frozen=True)
@@ -125,42 +132,40 @@ class PCMDevice:
         """Whether program/read draw random numbers."""
         return True
 
-    def program(self, g_target_S: np.ndarray, rng: np.random.Generator) -> PCMState:
+    def program(self, g_target_S: Any, rng: Any) -> PCMState:
         """Programs targets with programming noise and draws each device's drift exponent.
 
         Args:
-            g_target_S: target conductances (S) in [0, g_max_S], any shape.
-            rng: random generator.
+            g_target_S: target conductances (S) in [0, g_max_S], any shape (numpy or JAX array).
+            rng: numpy Generator, JAX key or cimsim.draws.Draws.
 
         Returns:
             PCMState with g_prog_S and nu, both shaped like g_target_S.
         """
-        g_t = v.finite_array("g_target_S", g_target_S)
-        if g_t.min() < 0 or g_t.max() > self.g_max_S * (1 + 1e-12):
-            raise ValueError(f"g_target_S must lie in [0, g_max_S={self.g_max_S}], "
-                             f"got range [{g_t.min()}, {g_t.max()}]")
-        v.generator("rng", rng, required=True)
-        z_prog = rng.standard_normal(g_t.shape)
-        z_nu = rng.standard_normal(g_t.shape)
-        sigma = sigma_prog_S(g_t, self.g_max_S) * self.prog_noise_scale
-        g_prog = np.maximum(g_t + sigma * z_prog, 0.0)
-        mu_nu, sigma_nu = drift_params(g_t, self.g_max_S)
-        nu = np.abs(mu_nu + sigma_nu * z_nu) * self.drift_scale
+        g_t = v.targets_in_window(g_target_S, 0.0, self.g_max_S)
+        xp = namespace(g_t)
+        draws = as_draws(rng)
+        z_prog = draws.normal(g_t.shape, g_t.dtype)
+        z_nu = draws.normal(g_t.shape, g_t.dtype)
+        sigma = sigma_prog_S(g_t, self.g_max_S, xp=xp) * self.prog_noise_scale
+        g_prog = xp.maximum(g_t + sigma * z_prog, 0.0)
+        mu_nu, sigma_nu = drift_params(g_t, self.g_max_S, xp=xp)
+        nu = xp.abs(mu_nu + sigma_nu * z_nu) * self.drift_scale
         return PCMState(g_prog_S=g_prog, nu=nu)
 
-    def drifted(self, state: PCMState, t_s: float) -> np.ndarray:
+    def drifted(self, state: PCMState, t_s: Any) -> Any:
         """Conductances (S) after power-law drift at t_s seconds after programming, without read noise."""
-        t_s = v.time_s("t_s", t_s)
+        t_s = v.time_or_traced("t_s", t_s)
         t = t_s + self.t0_s
         return state.g_prog_S * (t / self.t0_s) ** (-state.nu)
 
-    def read(self, state: PCMState, t_s: float, rng: np.random.Generator) -> np.ndarray:
+    def read(self, state: PCMState, t_s: Any, rng: Any) -> Any:
         """Conductances (S) read at t_s seconds after programming: drift plus 1/f read noise, drawn once.
 
         Args:
             state: the programmed state.
             t_s: time after programming (s), >= 0.
-            rng: random generator.
+            rng: numpy Generator, JAX key or cimsim.draws.Draws.
 
         Returns:
             Array of conductances shaped like state.g_prog_S.
@@ -168,7 +173,8 @@ class PCMDevice:
         g_drift = self.drifted(state, t_s)
         if self.read_noise_scale == 0.0:
             return g_drift
-        v.generator("rng", rng, required=True)
-        sigma_ng = read_noise_rel(state.g_prog_S, t_s, self.g_max_S, self.t0_s, self.t_read_s)
-        z = rng.standard_normal(g_drift.shape)
-        return np.maximum(g_drift + np.abs(g_drift) * sigma_ng * self.read_noise_scale * z, 0.0)
+        xp = namespace(g_drift)
+        draws = as_draws(rng)
+        sigma_ng = read_noise_rel(state.g_prog_S, t_s, self.g_max_S, self.t0_s, self.t_read_s, xp=xp)
+        z = draws.normal(g_drift.shape, g_drift.dtype)
+        return xp.maximum(g_drift + xp.abs(g_drift) * sigma_ng * self.read_noise_scale * z, 0.0)

@@ -15,9 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from typing import Any
+
 import numpy as np
 
 from .. import _validate as v
+from .._xp import is_numpy, namespace
+from ..draws import as_draws
 
 STUCK_NONE, STUCK_ON, STUCK_OFF = 0, 1, 2
 
@@ -30,8 +34,8 @@ class ReRAMState(NamedTuple):
         stuck: int8 array, 0 healthy, 1 stuck ON (g_max), 2 stuck OFF (g_min).
     """
 
-    g_prog_S: np.ndarray
-    stuck: np.ndarray
+    g_prog_S: Any
+    stuck: Any
 
 
 @dataclass(frozen=True)
@@ -79,40 +83,37 @@ class ReRAMDevice:
         """The programmable conductance levels (S), ascending."""
         return np.linspace(self.g_min_S, self.g_max_S, self.n_levels)
 
-    def program(self, g_target_S: np.ndarray, rng: np.random.Generator) -> ReRAMState:
+    def program(self, g_target_S: Any, rng: Any) -> ReRAMState:
         """Programs targets to the nearest level with noise and draws stuck-at faults.
 
         Args:
-            g_target_S: targets (S) in [g_min_S, g_max_S], any shape.
-            rng: random generator.
+            g_target_S: targets (S) in [g_min_S, g_max_S], any shape (numpy or JAX array).
+            rng: numpy Generator, JAX key or cimsim.draws.Draws.
 
         Returns:
             ReRAMState shaped like the targets.
         """
-        g_t = v.finite_array("g_target_S", g_target_S)
+        g_t = v.targets_in_window(g_target_S, self.g_min_S, self.g_max_S)
+        xp = namespace(g_t)
+        draws = as_draws(rng)
         span = self.g_max_S - self.g_min_S
-        if g_t.min() < self.g_min_S - 1e-12 * span or g_t.max() > self.g_max_S + 1e-12 * span:
-            raise ValueError(f"g_target_S must lie in [g_min_S={self.g_min_S}, g_max_S={self.g_max_S}], "
-                             f"got range [{g_t.min()}, {g_t.max()}]")
-        v.generator("rng", rng, required=True)
         step = span / (self.n_levels - 1)
-        level = np.clip(np.rint((g_t - self.g_min_S) / step), 0, self.n_levels - 1)
+        level = xp.clip(xp.round((g_t - self.g_min_S) / step), 0, self.n_levels - 1)
         g = self.g_min_S + level * step
-        g = np.maximum(g + self.sigma_prog_rel * span * rng.standard_normal(g_t.shape), 0.0)
-        u = rng.random(g_t.shape)
-        stuck = np.zeros(g_t.shape, dtype=np.int8)
-        stuck[u < self.p_stuck_on] = STUCK_ON
-        stuck[(u >= self.p_stuck_on) & (u < self.p_stuck_on + self.p_stuck_off)] = STUCK_OFF
-        g[stuck == STUCK_ON] = self.g_max_S
-        g[stuck == STUCK_OFF] = self.g_min_S
+        g = xp.maximum(g + self.sigma_prog_rel * span * draws.normal(g_t.shape, g_t.dtype), 0.0)
+        u = draws.uniform(g_t.shape, g_t.dtype)
+        p_on, p_any = self.p_stuck_on, self.p_stuck_on + self.p_stuck_off
+        stuck = xp.where(u < p_on, STUCK_ON, xp.where(u < p_any, STUCK_OFF, STUCK_NONE)).astype(xp.int8)
+        g = xp.where(stuck == STUCK_ON, self.g_max_S, xp.where(stuck == STUCK_OFF, self.g_min_S, g))
         return ReRAMState(g_prog_S=g, stuck=stuck)
 
-    def read(self, state: ReRAMState, t_s: float, rng: np.random.Generator) -> np.ndarray:
+    def read(self, state: ReRAMState, t_s: Any, rng: Any) -> Any:
         """Conductances (S) at t_s >= 0: programmed value with multiplicative read noise (no drift)."""
-        v.time_s("t_s", t_s)
+        v.time_or_traced("t_s", t_s)
+        g0 = state.g_prog_S
+        xp = namespace(g0)
         if self.sigma_read_rel == 0.0:
-            return state.g_prog_S.copy()
-        v.generator("rng", rng, required=True)
-        z = rng.standard_normal(state.g_prog_S.shape)
-        g = np.maximum(state.g_prog_S * (1.0 + self.sigma_read_rel * z), 0.0)
-        return np.where(state.stuck == STUCK_NONE, g, state.g_prog_S)
+            return g0.copy() if is_numpy(xp) else g0
+        z = as_draws(rng).normal(g0.shape, g0.dtype)
+        g = xp.maximum(g0 * (1.0 + self.sigma_read_rel * z), 0.0)
+        return xp.where(state.stuck == STUCK_NONE, g, g0)

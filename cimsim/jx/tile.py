@@ -1,7 +1,8 @@
 """The crossbar forward pass in JAX: the twin of cimsim.forward (numpy/numba), jit-compiled.
 
-Same physics: per row block, input scaling (abs-max or fixed) and DAC, column currents v @ Gd^T,
-output-referred per-MVM noise sqrt(v^2 @ K^T + sigma_out^2) z, ADC, digital rescale, partial sums, bias.
+Same physics, not retyped: cimsim.forward's loop and its dac_step / adc_step equations run on jax.numpy
+(per row block: input scaling and DAC, column currents v @ Gd^T, output-referred per-MVM noise
+sqrt(v^2 @ K^T + sigma_out^2) z, ADC, digital rescale, partial sums), then the digital bias.
 Given the same conductances and the same standard normals z, it agrees with the numpy reference to the
 rounding of the dtype it runs in (float32 by default, float64 under ``jax.enable_x64``).
 
@@ -19,7 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .ste import quantize
+from .. import _validate as v
+from ..forward import adc_step, dac_step, forward
 
 
 class Blocks(NamedTuple):
@@ -43,26 +45,25 @@ def blocks_from_read(R, dtype=None) -> Blocks:
     )
 
 
+class _JaxOps:
+    """The forward pass's backend operations on jax.numpy (cimsim.forward's equations, functional)."""
+
+    @staticmethod
+    def zeros(shape, like):
+        return jnp.zeros(shape, like.dtype)
+
+    @staticmethod
+    def dac(x, bits, fixed, x_range, v_read_V, need_sq):
+        v, scale = dac_step(x, bits, fixed, x_range, v_read_V, xp=jnp)
+        return v, (v * v if need_sq else None), scale
+
+    @staticmethod
+    def adc_accumulate(y, current_A, var_A2, z, out_var_A2, bits, bound_A, col_factor, scale):
+        return y + adc_step(current_A, var_A2, z, out_var_A2, bits, bound_A, col_factor, scale, xp=jnp)
+
+
 def _forward(blocks: Blocks, x: jax.Array, cfg, z) -> jax.Array:
-    dac, adc = cfg.dac, cfg.adc
-    out_var = (adc.out_noise * cfg.unit_A) ** 2
-    bound_A = None if adc.out_bound is None else adc.out_bound * cfg.unit_A
-    y = jnp.zeros((x.shape[0], blocks.gd_T[0].shape[1]), x.dtype)
-    a = 0
-    for r, (gd_T, k_T, cf) in enumerate(zip(blocks.gd_T, blocks.k_T, blocks.col_factor)):
-        xr = x[:, a:a + gd_T.shape[0]]
-        a += gd_T.shape[0]
-        if dac.input_scaling == "fixed":
-            scale = jnp.full((x.shape[0],), dac.x_range, x.dtype)
-        else:
-            m = jnp.max(jnp.abs(xr), axis=1)
-            scale = jnp.where(m > 0, m, 1.0)
-        v = quantize(xr / scale[:, None], dac.bits, 1.0) * cfg.v_read_V
-        current = v @ gd_T
-        if z is not None:
-            var = (v * v) @ k_T if k_T is not None else 0.0
-            current = current + jnp.sqrt(var + out_var) * z[r]
-        y = y + (quantize(current, adc.bits, bound_A) * cf[None, :]) * scale[:, None]
+    y = forward(x, blocks.gd_T, blocks.k_T, blocks.col_factor, cfg, z, _JaxOps)
     return y if blocks.bias is None else y + blocks.bias
 
 
@@ -83,8 +84,6 @@ def mvm(blocks: Blocks, x: jax.Array, cfg, key: jax.Array) -> jax.Array:
 
 def check_input(x, n_in: int) -> np.ndarray:
     """Validates x like the numpy path (finite, (batch, n_in)) before it enters a jitted function."""
-    from .. import _validate as v
-
     arr = v.finite_array("x", np.asarray(x), ndim=(2,))
     if arr.shape[1] != n_in:
         raise ValueError(f"x must have {n_in} inputs in its last axis, got shape {arr.shape}")
