@@ -21,16 +21,17 @@ CONFIGS = {
 }
 
 
+@pytest.mark.parametrize("backend", [b for b in cimsim.available_backends() if b != "numpy"])
 @pytest.mark.parametrize("name", list(CONFIGS))
 @pytest.mark.parametrize("batch", [0, 1, 7])
-def test_numba_matches_numpy(name, batch):
+def test_backend_matches_numpy_reference(name, batch, backend):
     rng = np.random.default_rng(0)
     W = rng.standard_normal((40, 70))
     x = rng.standard_normal(70) if batch == 0 else rng.standard_normal((batch, 70))
     A = cimsim.program(W, CONFIGS[name], rng=rng, bias=rng.standard_normal(40))
     R = A.read(3600.0, rng=rng)
     y_np = R.mvm(x, rng=np.random.default_rng(5), backend="numpy")
-    y_nb = R.mvm(x, rng=np.random.default_rng(5), backend="numba")
+    y_nb = R.mvm(x, rng=np.random.default_rng(5), backend=backend)
     scale = np.abs(y_np).max()
     np.testing.assert_allclose(y_nb, y_np, rtol=0, atol=1e-12 * scale)
 
