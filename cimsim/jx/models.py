@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..workloads.mlp import mlp_apply
 from . import array as ja
 from . import tile as jt
 from .hwa import HWAConfig, analog_dense
@@ -26,11 +27,7 @@ def init_mlp(key: jax.Array, sizes=(64, 32, 10)) -> list:
 def mlp_forward(params, x, key, hwa: HWAConfig | None):
     """Logits of the MLP (digital when hwa is None)."""
     keys = jax.random.split(key, len(params)) if key is not None else [None] * len(params)
-    for k, ((W, b), kk) in enumerate(zip(params, keys)):
-        x = analog_dense(W, b, x, kk, hwa)
-        if k < len(params) - 1:
-            x = jax.nn.relu(x)
-    return x
+    return mlp_apply(params, x, lambda k, W, b, h: analog_dense(W, b, h, keys[k], hwa), jax.nn.relu)
 
 
 def _patches(x):
@@ -70,12 +67,7 @@ def crossbar_logits(params, x, cfg, *, t_s: float, key: jax.Array, model: str = 
         return jt.mvm(ja.read(A, t_s, cfg, keys[3 * i + 1]), h, cfg, keys[3 * i + 2])
 
     if model == "mlp":
-        h = x
-        for i, (W, b) in enumerate(params):
-            h = layer(i, W, b, h)
-            if i < len(params) - 1:
-                h = jax.nn.relu(h)
-        return h
+        return mlp_apply(params, x, layer, jax.nn.relu)
     if model == "cnn":
         (Wc, bc), (Wd, bd) = params
         h = jax.nn.relu(layer(0, Wc, bc, _patches(x)))

@@ -15,6 +15,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as v
+from ..array import program
+from .mlp import mlp_apply
 
 
 @lru_cache(maxsize=1)
@@ -46,14 +48,14 @@ class MLP:
         """Multiply-accumulates per inference."""
         return int(sum(W.size for W in self.weights))
 
+    @property
+    def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(W, b) per layer."""
+        return list(zip(self.weights, self.biases))
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Logits in float64."""
-        h = x
-        for k, (W, b) in enumerate(zip(self.weights, self.biases)):
-            h = h @ W.T + b
-            if k < len(self.weights) - 1:
-                h = np.maximum(h, 0.0)
-        return h
+        return mlp_apply(self.params, x)
 
 
 def train_mlp(hidden: tuple[int, ...] = (32,), *, seed: int = 0, epochs: int = 60, batch: int = 64) -> MLP:
@@ -87,12 +89,13 @@ def train_mlp(hidden: tuple[int, ...] = (32,), *, seed: int = 0, epochs: int = 6
 
 
 def _grads(Ws, bs, x, t):
-    acts, h = [x], x
-    for k, (W, b) in enumerate(zip(Ws, bs)):
-        h = h @ W.T + b
-        if k < len(Ws) - 1:
-            h = np.maximum(h, 0.0)
+    acts = []  # each layer's input
+
+    def layer(k, W, b, h):
         acts.append(h)
+        return h @ W.T + b
+
+    h = mlp_apply(zip(Ws, bs), x, layer)
     p = np.exp(h - h.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
     delta = (p - t) / len(x)
@@ -120,25 +123,23 @@ def digital_accuracy(mlp: MLP, precision: str = "fp32") -> float:
     _, _, x_te, y_te = load_digits_split()
     if precision in ("fp32", "fp16"):
         dt = np.float32 if precision == "fp32" else np.float16
-        h = x_te.astype(dt)
-        for k, (W, b) in enumerate(zip(mlp.weights, mlp.biases)):
-            h = (h @ W.T.astype(dt) + b.astype(dt)).astype(dt)
-            if k < len(mlp.weights) - 1:
-                h = np.maximum(h, dt(0))
+        h = mlp_apply(mlp.params, x_te.astype(dt), lambda k, W, b, h: (h @ W.T.astype(dt) + b.astype(dt)).astype(dt),
+                      lambda h: np.maximum(h, dt(0)))
         return float(np.mean(np.argmax(h.astype(np.float64), axis=1) == y_te))
     if precision not in ("int8", "int4"):
         raise ValueError(f"precision must be one of ('fp32', 'fp16', 'int8', 'int4'), got {precision!r}")
     bits = 8 if precision == "int8" else 4
-    x_tr = load_digits_split()[0]
-    h, h_cal = x_te, x_tr
-    for k, (W, b) in enumerate(zip(mlp.weights, mlp.biases)):
-        a_scale = float(np.abs(h_cal).max()) or 1.0
-        w_scale = float(np.abs(W).max()) or 1.0
-        Wq = _quant(W, bits, w_scale)
-        h = _quant(h, bits, a_scale) @ Wq.T + b
-        h_cal = h_cal @ W.T + b
-        if k < len(mlp.weights) - 1:
-            h, h_cal = np.maximum(h, 0.0), np.maximum(h_cal, 0.0)
+    a_scales = []  # calibration: max |input| of every layer over the training set, in float64
+
+    def calibrate(k, W, b, h):
+        a_scales.append(float(np.abs(h).max()) or 1.0)
+        return h @ W.T + b
+
+    def quantized(k, W, b, h):
+        return _quant(h, bits, a_scales[k]) @ _quant(W, bits, float(np.abs(W).max()) or 1.0).T + b
+
+    mlp_apply(mlp.params, load_digits_split()[0], calibrate)
+    h = mlp_apply(mlp.params, x_te, quantized)
     return float(np.mean(np.argmax(h, axis=1) == y_te))
 
 
@@ -166,24 +167,25 @@ class CrossbarEval(NamedTuple):
 def crossbar_accuracy(mlp: MLP, config, *, t_s: float = 0.0, seeds: int = 5, seed: int = 0,
                       t_read_s: float = 10e-9) -> CrossbarEval:
     """Test accuracy on cimsim crossbars: every layer programmed once per noise seed and read at t_s."""
-    from ..array import program
-
     v.integer_at_least("seeds", seeds, 1)
     _, _, x_te, y_te = load_digits_split()
     accs, counts, cell_J = [], None, 0.0
     for child in np.random.SeedSequence(seed).spawn(seeds):
         rng = np.random.default_rng(child)
-        h, total, energy = x_te, None, 0.0
-        for k, (W, b) in enumerate(zip(mlp.weights, mlp.biases)):
+        total, energy = [], [0.0]
+
+        def layer(k, W, b, h):
             R = program(W, config, rng=rng, bias=b).read(t_s, rng=rng)
             if counts is None:  # cell-read energy of the first seed's pass
                 scale = np.abs(h).max(axis=1, keepdims=True)
                 volts = h / np.where(scale > 0, scale, 1.0) * config.v_read_V
-                energy += float(np.sum((volts**2) @ (R.g_S[0] + R.g_S[1]).T)) * t_read_s
-            h, c = R.mvm(h, rng=rng, return_counts=True)
-            total = c if total is None else total + c
-            if k < len(mlp.weights) - 1:
-                h = np.maximum(h, 0.0)
+                energy[0] += float(np.sum((volts**2) @ (R.g_S[0] + R.g_S[1]).T)) * t_read_s
+            y, c = R.mvm(h, rng=rng, return_counts=True)
+            total.append(c)
+            return y
+
+        h = mlp_apply(mlp.params, x_te, layer)
+        total, energy = sum(total[1:], total[0]), energy[0]
         accs.append(float(np.mean(np.argmax(h, axis=1) == y_te)))
         if counts is None:
             counts, cell_J = total, energy / total.cell_reads

@@ -6,6 +6,8 @@ from typing import Callable
 
 import numpy as np
 
+from .mlp import mlp_apply
+
 
 def nvml_runner(mlp, batch: int, precision: str = "fp16") -> Callable[[], None]:
     """A callable running one batch of the MLP on JAX's default device and blocking until it is done."""
@@ -20,10 +22,6 @@ def nvml_runner(mlp, batch: int, precision: str = "fp16") -> Callable[[], None]:
 
     @jax.jit
     def forward(x):
-        for k, (W, b) in enumerate(params):
-            x = x @ W + b
-            if k < len(params) - 1:
-                x = jnp.maximum(x, 0)
-        return x
+        return mlp_apply(params, x, lambda k, Wt, b, h: h @ Wt + b)  # weights stored transposed (in, out)
 
     return lambda: forward(x).block_until_ready()
