@@ -26,7 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ._common import _plain, finish, provenance, write_json_atomic
+from cimsim.app.results import finish, plain as _plain, provenance, write_json_atomic
 
 DASK_TIMEOUT_S = 10.0
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import pyplot, save_figure
+from cimsim.app.results import pyplot, save_figure
+
 from ._hwa import evaluate, train
 
 NAME = "adc-bits"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import finish, provenance, pyplot, save_figure
+from cimsim.app.results import finish, provenance, pyplot, save_figure
 
 NAME = "cuba"
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cimsim import compare
-
-from ._common import finish, provenance, pyplot, save_figure
+from cimsim.app import compare
+from cimsim.app.results import finish, provenance, pyplot, save_figure
 
 NAME = "energy-breakdown"
 
@@ -34,7 +33,7 @@ def _gpu_split(rf: dict) -> dict[str, float]:
 
 def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) -> Path:
     """Runs compare's workload and writes the split of each system's energy."""
-    from snn.compare import snn_row
+    from cimsim.app.snn_rows import snn_row
 
     res = compare.run(seed=seed, noise_seeds=2 if quick else 5, progress=False, snn_row=snn_row)
     bars = {"PCM crossbar": res["ledgers"]["crossbar_bottom_up"]["by_component_J_per_inference"]}

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import pyplot, save_figure
+from cimsim.app.results import pyplot, save_figure
+
 from ._hwa import digital_noisy, train
 
 NAME = "hwa-noise-grid"
@@ -31,13 +32,18 @@ def run_point(point: dict, entropy: list[int], quick: bool) -> dict:
     eta_tr = point["eta_tr"]
     hwa = HWAConfig(eta=eta_tr, dac_bits=None, adc_bits=None, out_noise=0.0) if eta_tr > 0 else None
     params = train("mlp", hwa, seed, quick)
-    return {"accuracy": [float(digital_noisy(params, e, 3 if quick else 10, seed).mean()) for e in _etas(quick)]}
+    # 20 noise seeds in both modes (cheap digital passes): the paired --check needs them to resolve the effect
+    accs = [digital_noisy(params, e, 20, seed) for e in _etas(quick)]  # the same noise keys in every row
+    return {"accuracy": [float(a.mean()) for a in accs], "per_seed": [a.tolist() for a in accs]}
 
 
 def reduce(pts: list[dict], results: list[dict], seed: int, quick: bool) -> dict:
-    """The grid, rows eta_tr, columns eta_inf."""
-    return {"config": {"model": "MLP 64-32-10", "eta": _etas(quick), "noise_seeds": 3 if quick else 10},
-            "accuracy": [r["accuracy"] for r in results],
+    """The grid, rows eta_tr, columns eta_inf; per_seed (rows, columns, seeds) pairs rows for the --check."""
+    from ._hwa import data
+
+    return {"config": {"model": "MLP 64-32-10", "eta": _etas(quick), "noise_seeds": 20,
+                       "test_images": len(data()[3])},
+            "accuracy": [r["accuracy"] for r in results], "per_seed": [r.get("per_seed") for r in results],
             "published": {"source": "Joshi et al. 2020 Fig. 2 (trend)",
                           "trend": "training noise raises accuracy under inference noise, up to eta_tr ~ eta_inf"}}
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cimsim.app.results import pyplot, save_figure
 from cimsim.circuit import _spice, ir_drop_first_order, solve_ir_drop
-
-from ._common import pyplot, save_figure
 
 NAME = "ir-drop"
 

@@ -15,8 +15,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import cimsim
-
-from ._common import finish, provenance, pyplot, save_figure
+from cimsim.app.results import finish, provenance, pyplot, save_figure
 
 NAME = "ir-drop-tiling"
 N = 256

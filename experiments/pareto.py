@@ -14,10 +14,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from cimsim import ADC, presets
+from cimsim.app.results import finish, provenance, pyplot, save_figure
 from cimsim.energy import crossbar_ledger, digital_ledger, load_gpu, roofline
 from cimsim.workloads import crossbar_accuracy, digital_accuracy, train_mlp
-
-from ._common import finish, provenance, pyplot, save_figure
 
 NAME = "pareto"
 
@@ -67,7 +66,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) ->
     points.append({"system": "digital MAC array 7 nm", "knob": "int4 (int8 arithmetic, 4-bit storage)",
                    "accuracy": digital_accuracy(mlp, "int4"), "energy_J": int4.per_inference_J, "label": "estimated"})
     try:
-        from snn.compare import pareto_points
+        from cimsim.app.snn_rows import pareto_points
     except ImportError:
         snn_note = "the snn package (issue 5) is not installed: no SNN points"
     else:  # pragma: no cover - exercised once snn exists

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cimsim.app.results import finish, provenance, pyplot
 from cimsim.devices import PCMDevice
 from cimsim.devices import _pcm as pcm
-
-from ._common import finish, provenance, pyplot
 
 NAME = "pcm-model"
 T_READ_AT_S = 3600.0
@@ -77,6 +76,6 @@ def plot(data: dict, png: Path) -> None:
     axes[1, 1].set_yscale("log")
     fig.suptitle(f"PCM statistical model, {data['config']['n_devices_per_point']} devices per point")
     fig.tight_layout()
-    from ._common import save_figure
+    from cimsim.app.results import save_figure
 
     save_figure(fig, png)

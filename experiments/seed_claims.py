@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cimsim.app.results import finish, provenance, pyplot, save_figure
 from cimsim.energy import Facility, Ledger, Record, load_gpu, roofline
-
-from ._common import finish, provenance, pyplot, save_figure
 
 NAME = "seed-claims"
 LEROUX = {"qk_nJ": 1.12, "sv_nJ": 0.70, "dac_nJ": 0.33, "digital_nJ": 4.0, "heads": 12, "head_dim": 64,
@@ -57,7 +56,7 @@ def _attention_claim() -> dict:
 
 def _snn_claim(seed: int, quick: bool) -> dict:
     try:
-        from snn.compare import digits_snn_ledger
+        from cimsim.app.snn_rows import digits_snn_ledger
     except ImportError:
         return {"claim": "Neuromorphic hardware: up to 1000x more efficient",
                 "sources_say": "Intel 2019: 1000x faster, 10000x more efficient than CPUs on sparse coding, search, "

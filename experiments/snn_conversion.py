@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._common import finish, provenance, pyplot, save_figure
+from cimsim.app.results import finish, provenance, pyplot, save_figure
 
 NAME = "snn-conversion"
 METHODS = [("max", None, "zero"), ("max", None, "subtract"), ("percentile", 99.9, "subtract"),

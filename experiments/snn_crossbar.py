@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import pyplot, save_figure, time_axis
+from cimsim.app.results import pyplot, save_figure
+
+from ._common import time_axis
 
 NAME = "snn-crossbar"
 YEAR = 365.25 * 86400

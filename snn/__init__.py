@@ -5,7 +5,8 @@ Brian2 quantities stay inside this package; results cross the boundary as SI flo
 
 from .convert import ConvertedSNN, convert_mlp, normalization_scales
 from .counts import EventCounts
-from .network import ENCODERS, NEURONS, SimResult, simulate
+from .network import ENCODERS, NEURONS, simulate
+from .result import SimResult
 
 __all__ = ["ConvertedSNN", "ENCODERS", "EventCounts", "NEURONS", "SimResult", "convert_mlp", "normalization_scales",
            "simulate"]

@@ -1,10 +1,13 @@
-"""The Brian2 side of snn.network: the only module that handles Brian2 objects and units."""
+"""The Brian2 side of snn.network: builds and runs the layered network; Brian2 objects and units stay here."""
 
 from __future__ import annotations
 
 import time
 
 import numpy as np
+
+from ._brian_state import brian2_settings
+from .result import SimResult
 
 
 def _b2():
@@ -22,13 +25,18 @@ def _blocks(samples: int, n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarr
 
 
 def run(weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, rng, target, count_on_pre):
-    """Builds and runs the network in its own Brian2 Network; returns snn.network.SimResult."""
-    from .network import SimResult
+    """Builds and runs the network in its own Brian2 Network; returns a SimResult.
 
+    Brian2's code-generation target is set for this run only (the caller's is restored on return)."""
     b2 = _b2()
+    with brian2_settings(b2, target=target):
+        return _run(b2, weights, biases, x, steps=steps, encoder=encoder, neuron=neuron, reset=reset, tau_s=tau_s,
+                    threshold=threshold, rng=rng, target=target, count_on_pre=count_on_pre)
+
+
+def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, rng, target, count_on_pre):
     samples = x.shape[0]
     sizes = (weights[0].shape[1],) + tuple(W.shape[0] for W in weights)
-    b2.prefs.codegen.target = target
     dt = 1 * b2.ms
     leak = "dv/dt = -v / tau : 1 (unless refractory)" if neuron == "lif" else "v : 1"
     eqs = leak + "\nb : 1 (constant)\nnev : 1"

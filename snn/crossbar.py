@@ -1,4 +1,4 @@
-"""The spiking network's synapses on a cimsim crossbar (issue 5, optional item).
+"""The spiking network's synapses on a cimsim crossbar.
 
 Each layer's converted weight matrix is programmed onto analog tiles (differential conductance pairs with
 device noise) and read back t_s seconds after programming: the synaptic weights the spiking chip would

@@ -18,7 +18,10 @@ import numpy as np
 
 from cimsim import _validate as v
 
+from ._brian_state import brian2_settings
+
 N, N_EXC, P_CONN = 4000, 3200, 0.02
+DT_S = 1e-4  # the example's clock step (s)
 EQS = """
 dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
 dge/dt = -ge/taue : volt
@@ -71,7 +74,8 @@ def run(*, rng: np.random.Generator, duration_s: float = 1.0, n: int = N, target
     """Runs CUBA once (runtime targets "numpy" or "cython") and returns counts and speed (plain floats).
 
     Spikes are counted per neuron in the reset (nspk += 1); synaptic events = sum of spikes x out-degree.
-    With count_on_pre, Brian2's own on_pre counter and a spike monitor run too, as independent checks."""
+    With count_on_pre, Brian2's own on_pre counter and a spike monitor run too, as independent checks.
+    Brian2's code-generation target and default clock are set for this run only."""
     import brian2 as b2
 
     v.generator("rng", rng, required=True)
@@ -79,34 +83,33 @@ def run(*, rng: np.random.Generator, duration_s: float = 1.0, n: int = N, target
     v.integer_at_least("n", n, 10)
     v.one_of("target", target, ("numpy", "cython"))
     arrays = network_arrays(rng, n)
-    b2.prefs.codegen.target = target
-    b2.defaultclock.dt = 0.1 * b2.ms
-    P, mon, net = _build(b2, arrays, count_on_pre, monitor=count_on_pre)
-    t0 = time.perf_counter()
-    net.run(duration_s * b2.second, namespace={})
-    wall = time.perf_counter() - t0
-    spikes_per_neuron = np.rint(np.asarray(P.nspk[:])).astype(np.int64)
+    with brian2_settings(b2, target=target, dt_s=DT_S):
+        P, mon, net = _build(b2, arrays, count_on_pre, monitor=count_on_pre)
+        t0 = time.perf_counter()
+        net.run(duration_s * b2.second, namespace={})
+        wall = time.perf_counter() - t0
+        spikes_per_neuron = np.rint(np.asarray(P.nspk[:])).astype(np.int64)
+        checks = {}
+        if count_on_pre:  # independent checks: Brian2's on_pre counter and a spike monitor
+            checks = {"on_pre_events": int(np.sum(np.asarray(P.nev[:]))), "monitor_spikes": int(mon.num_spikes)}
     events = int(np.sum(spikes_per_neuron * arrays["out_degree"]))
-    out = {"neurons": n, "synapses": int(arrays["out_degree"].sum()), "duration_s": duration_s, "dt_s": 1e-4,
-           "spikes": int(spikes_per_neuron.sum()), "synaptic_events": events, "wall_s": wall,
-           "events_per_s": events / wall, "target": target, "neuron_updates": int(n * round(duration_s / 1e-4))}
-    if count_on_pre:  # independent checks: Brian2's on_pre counter and a spike monitor
-        out["on_pre_events"] = int(np.sum(np.asarray(P.nev[:])))
-        out["monitor_spikes"] = int(mon.num_spikes)
-    return out
+    return {"neurons": n, "synapses": int(arrays["out_degree"].sum()), "duration_s": duration_s, "dt_s": DT_S,
+            "spikes": int(spikes_per_neuron.sum()), "synaptic_events": events, "wall_s": wall,
+            "events_per_s": events / wall, "target": target, "neuron_updates": int(n * round(duration_s / DT_S)),
+            **checks}
 
 
 def sweep_standalone(we_mV: list[float], *, rng: np.random.Generator, duration_s: float = 1.0, n: int = N) -> dict:
     """cpp_standalone: compiles CUBA once with the excitatory weight as a model variable, then re-runs it for
-    each value with device.run(run_args=...). Returns spikes and events per value, compile and run times."""
+    each value with device.run(run_args=...). Returns spikes and events per value, compile and run times.
+    The device and the default clock are switched for this call only: the caller's runtime device is back on
+    return, errors included."""
     import brian2 as b2
 
     v.generator("rng", rng, required=True)
     arrays = network_arrays(rng, n)
     directory = tempfile.mkdtemp(prefix="cimsim-cuba-")
-    b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
-    try:
-        b2.defaultclock.dt = 0.1 * b2.ms
+    with brian2_settings(b2, dt_s=DT_S, standalone_directory=directory):
         P, mon, net = _build(b2, arrays, False, True, we_model_variable=True)
         net.run(duration_s * b2.second, namespace={})
         t0 = time.perf_counter()
@@ -125,31 +128,28 @@ def sweep_standalone(we_mV: list[float], *, rng: np.random.Generator, duration_s
             events = int(np.sum(spikes * arrays["out_degree"]))
             results.append({"we_mV": we, "spikes": int(spikes.sum()), "synaptic_events": events, "wall_s": wall,
                             "events_per_s": events / wall})
-    finally:
-        b2.device.reinit()
-        b2.device.activate()
-        b2.set_device("runtime")
     return {"compile_s": compile_s, "runs": results, "target": "cpp_standalone"}
 
 
 def counting_overhead(*, rng: np.random.Generator, duration_s: float = 0.5, rounds: int = 5) -> dict:
     """Cost of counting (the reset counter) as the median over interleaved rounds of (counted / plain - 1);
-    the same network each round, only net.run timed (numpy target). A spike monitor is timed too."""
+    the same network each round, only net.run timed (numpy target). A spike monitor is timed too.
+    Brian2's code-generation target and default clock are set for this call only."""
     import brian2 as b2
 
     v.generator("rng", rng, required=True)
     v.integer_at_least("rounds", rounds, 1)
     arrays = network_arrays(rng)
-    b2.prefs.codegen.target = "numpy"
-    b2.defaultclock.dt = 0.1 * b2.ms
-    _build(b2, arrays, False, False, counter=False)[2].run(0.01 * b2.second, namespace={})  # warm-up
     times: dict[str, list[float]] = {"plain": [], "counter": [], "monitor": []}
-    for _ in range(rounds):
-        for key, (counter, monitor) in (("plain", (False, False)), ("counter", (True, False)), ("monitor", (False, True))):
-            net = _build(b2, arrays, False, monitor, counter=counter)[2]
-            t0 = time.perf_counter()
-            net.run(duration_s * b2.second, namespace={})
-            times[key].append(time.perf_counter() - t0)
+    with brian2_settings(b2, target="numpy", dt_s=DT_S):
+        _build(b2, arrays, False, False, counter=False)[2].run(0.01 * b2.second, namespace={})  # warm-up
+        for _ in range(rounds):
+            for key, (counter, monitor) in (("plain", (False, False)), ("counter", (True, False)),
+                                            ("monitor", (False, True))):
+                net = _build(b2, arrays, False, monitor, counter=counter)[2]
+                t0 = time.perf_counter()
+                net.run(duration_s * b2.second, namespace={})
+                times[key].append(time.perf_counter() - t0)
     plain = np.asarray(times["plain"])
     return {"median_overhead": float(np.median(np.asarray(times["counter"]) / plain) - 1.0),
             "median_overhead_spike_monitor": float(np.median(np.asarray(times["monitor"]) / plain) - 1.0),

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from cimsim.cli import main
+from cimsim.app.cli import main
 
 import experiments
 
@@ -33,7 +33,7 @@ def test_reproduce_out_is_a_file(tmp_path):
 
 
 def test_reproduce_console_script(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "cimsim.cli", "reproduce", "pcm-model", "--quick", "--out",
+    out = subprocess.run([sys.executable, "-m", "cimsim.app.cli", "reproduce", "pcm-model", "--quick", "--out",
                           str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "pcm-model.json").exists() and (tmp_path / "pcm-model.png").exists()

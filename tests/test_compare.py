@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from cimsim import compare
-from cimsim.cli import main
+from cimsim.app import compare
+from cimsim.app.cli import main
 from cimsim.energy import Ledger
 
 

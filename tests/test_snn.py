@@ -1,5 +1,8 @@
 """snn: neuron dynamics against closed forms, event counts against Brian2's own on_pre counter,
-conversion against its formulas and the issue's accuracy target, CUBA against REFERENCES.md s.8."""
+conversion against its formulas and the accuracy target, CUBA against REFERENCES.md s.8, and Brian2's
+global settings left as the caller had them."""
+
+import importlib
 
 import numpy as np
 import pytest
@@ -118,7 +121,9 @@ def test_cuba_cpp_standalone_sweep_compiles_once(tmp_path, monkeypatch):
     from snn import cuba
 
     monkeypatch.chdir(tmp_path)
+    before = _brian2_state()
     out = cuba.sweep_standalone([1.0, 1.62], rng=np.random.default_rng(0), duration_s=0.3)
+    assert _brian2_state() == before  # back on the caller's device, clock and target
     assert not (tmp_path / "output").exists()  # builds in its own temporary folder, never ./output
     spikes = [r["spikes"] for r in out["runs"]]
     assert spikes[1] > spikes[0]  # stronger excitation, more spikes
@@ -141,3 +146,45 @@ def test_crossbar_synapses_ideal_are_exact_and_pcm_drifts():
     late = crossbar_weights(Ws, no_gdc, t_s=3.15e8, rng=np.random.default_rng(1))
     # without compensation, drift shrinks the realized weights (conductances decay as (t/t0)^-nu)
     assert np.linalg.norm(late[0]) < 0.8 * np.linalg.norm(Ws[0])
+
+
+def _brian2_state():
+    """Brian2's global settings that snn changes while it runs: target, default clock step, device."""
+    import brian2 as b2
+
+    stack = importlib.import_module("brian2.devices.device").previous_devices
+    return b2.prefs.codegen.target, float(b2.defaultclock.dt_), b2.get_device(), len(stack)
+
+
+@pytest.fixture
+def caller_brian2_settings():
+    """A caller's own Brian2 settings, unlike those snn uses (numpy target, 1 ms and 0.1 ms steps)."""
+    import brian2 as b2
+
+    target, dt = b2.prefs.codegen.target, b2.defaultclock.dt
+    b2.prefs.codegen.target = "auto"
+    b2.defaultclock.dt = 0.25 * b2.ms
+    yield _brian2_state()
+    b2.prefs.codegen.target = target
+    b2.defaultclock.dt = dt
+
+
+def test_simulate_and_cuba_restore_brian2_settings(caller_brian2_settings):
+    simulate([np.ones((2, 3))], [np.zeros(2)], np.ones((4, 3)), steps=3)
+    assert _brian2_state() == caller_brian2_settings
+    from snn import cuba
+
+    cuba.run(rng=np.random.default_rng(0), duration_s=0.005, n=40)
+    assert _brian2_state() == caller_brian2_settings
+
+
+def test_brian2_settings_restored_when_the_block_raises(caller_brian2_settings):
+    import brian2 as b2
+
+    from snn._brian_state import brian2_settings
+
+    with pytest.raises(RuntimeError, match="inside"):
+        with brian2_settings(b2, target="numpy", dt_s=1e-3):
+            assert b2.prefs.codegen.target == "numpy" and float(b2.defaultclock.dt_) == pytest.approx(1e-3)
+            raise RuntimeError("inside")
+    assert _brian2_state() == caller_brian2_settings

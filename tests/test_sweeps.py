@@ -5,7 +5,7 @@ import json
 import pytest
 
 import experiments
-from cimsim.cli import main
+from cimsim.app.cli import main
 from experiments import _sweep
 
 NAME = "tile-drift"

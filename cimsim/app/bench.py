@@ -1,6 +1,6 @@
 """``cimsim bench``: speed of the crossbar MVM as ratios to the BLAS floor, measured in one run.
 
-Workload (issue 2): a 512 x 512 PCM array (one 512 x 512 tile of the PCM preset) read at one time t,
+Workload: a 512 x 512 PCM array (one 512 x 512 tile of the PCM preset) read at one time t,
 batch 256, 8-bit DAC/ADC, per-MVM noise on (PCM_READ weight noise and ADC output noise). The floor is a
 plain float64 ``x @ W.T`` of the same shapes in the same process. The floor and the MVMs are timed in
 interleaved rounds, and a ratio is the median over rounds of the per-round ratio, so that a slow spell
@@ -18,8 +18,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import presets
-from .array import program
+from cimsim import presets
+from cimsim.array import program
+
+from .results import write_json_atomic
 
 
 def _median_time(fn: Callable[[], Any], repeats: int, min_time_s: float) -> float:
@@ -102,9 +104,9 @@ def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
 
 
 def run_ir_drop(quick: bool = False, seed: int = 0) -> dict[str, Any]:
-    """Times the exact IR-drop solver (issue 3): vs scipy's sparse direct solve at 256 x 256, alone at
+    """Times the exact IR-drop solver: vs scipy's sparse direct solve at 256 x 256, alone at
     1024 x 1024, and a batch of 64 vectors vs 64 single solves; r = 1 ohm, G ~ U[1, 25] uS."""
-    from .circuit import solve_ir_drop, solve_scipy
+    from cimsim.circuit import solve_ir_drop, solve_scipy
 
     rng = np.random.default_rng(seed)
     r = 1.0
@@ -145,7 +147,7 @@ def format_ir_table(res: dict[str, Any]) -> str:
 
 
 def run_snn(quick: bool = False, seed: int = 0) -> dict[str, Any]:
-    """Spiking-network speed (issue 5): CUBA events/s on the numpy target and the cost of counting spikes
+    """Spiking-network speed: CUBA events/s on the numpy target and the cost of counting spikes
     (spike monitor vs none, interleaved rounds); the digits conversion run of 450 images x 100 steps."""
     try:
         from snn import cuba
@@ -153,9 +155,8 @@ def run_snn(quick: bool = False, seed: int = 0) -> dict[str, Any]:
         return {"available": False}
     import time as _time
 
+    from cimsim.workloads import load_digits_split, train_mlp
     from snn import convert_mlp, simulate
-
-    from .workloads import load_digits_split, train_mlp
 
     oh = cuba.counting_overhead(rng=np.random.default_rng(seed), duration_s=0.2 if quick else 0.5,
                                 rounds=2 if quick else 5)
@@ -188,12 +189,12 @@ def format_snn_table(res: dict[str, Any]) -> str:
 
 
 def run_jax(quick: bool = False, seed: int = 0) -> dict[str, Any]:
-    """JAX analog dense forward (issue 4): 512 x 512 PCM tile, batch 256, per-MVM noise on, jitted, against a
+    """JAX analog dense forward: 512 x 512 PCM tile, batch 256, per-MVM noise on, jitted, against a
     jitted float32 x @ W.T in interleaved rounds."""
     import jax
     import jax.numpy as jnp
 
-    from .jx import tile as jt
+    from cimsim.jx import tile as jt
 
     n, batch = 512, 256
     rng = np.random.default_rng(seed)
@@ -247,8 +248,6 @@ def main(quick: bool, json_path: str | None) -> dict[str, Any]:
     result["jax"] = run_jax(quick=quick)
     print(format_jax_table(result["jax"]))
     if json_path:
-        from experiments._common import write_json_atomic
-
         write_json_atomic(Path(json_path), result)
         print(f"wrote {json_path}")
     return result

@@ -1,4 +1,4 @@
-"""Command line: ``cimsim list | reproduce | bench``."""
+"""Command line: ``cimsim compare | list | reproduce | bench`` (the top of the application layer)."""
 
 from __future__ import annotations
 

@@ -14,24 +14,17 @@ Rows (each with its label: measured / simulated / estimated, and scope: per-oper
 from __future__ import annotations
 
 import dataclasses
-
+import json
 from pathlib import Path
 from typing import Any
 
+from cimsim.energy import Facility, Ledger, Record, crossbar_ledger, load_gpu, load_table, roofline
+from cimsim.energy.tables import entry
 
-from .energy import Facility, Ledger, Record, crossbar_ledger, load_gpu, load_table, roofline
-from .energy.tables import entry
+from .results import provenance, pyplot, save_figure, write_json_atomic
+from .rows import make_row
 
-
-def make_row(name: str, accuracy: float, accuracy_std: float | None, energy_J: float, latency_s: float, ops: float,
-         label: str, scope: str, facility: Facility, notes: str) -> dict[str, Any]:
-    """One row of the comparison table: the system's numbers and their facility-level consequences."""
-    fac = facility.report(energy_J)
-    return {"system": name, "accuracy": accuracy, "accuracy_std": accuracy_std, "energy_J_per_inference": energy_J,
-            "latency_s": latency_s, "tops_per_w": ops / energy_J / 1e12, "inferences_per_s_per_w": 1.0 / energy_J,
-            "inferences_per_kwh_wall": fac["inferences_per_kwh"], "gco2e_per_million": fac["gco2e_per_million"],
-            "water_mL_per_million": fac["water_mL_per_million"], "usd_per_million": fac["usd_per_million"],
-            "wall_J_per_inference": fac["wall_J_per_inference"], "label": label, "scope": scope, "notes": notes}
+__all__ = ["format_table", "main", "make_row", "plot", "run"]
 
 
 def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t_s: float = 3600.0,
@@ -40,12 +33,12 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
     """Runs the comparison and returns a JSON-ready dict (rows, ledgers, details).
 
     ``snn_row(mlp, facility=, seed=, tables=) -> (row, info)`` adds the spiking network's row; the command
-    line passes snn.compare.snn_row (cimsim itself never imports snn: dependencies point snn -> cimsim).
+    line passes ``cimsim.app.snn_rows.snn_row``. Without it, nothing here needs Brian2.
     """
     from tqdm.auto import tqdm
 
-    from . import presets
-    from .workloads import crossbar_accuracy, digital_accuracy, train_mlp
+    from cimsim import presets
+    from cimsim.workloads import crossbar_accuracy, digital_accuracy, train_mlp
 
     facility = facility or Facility()
     tables = (load_table(energy_table),) if energy_table else ()
@@ -130,8 +123,6 @@ def format_table(result: dict[str, Any]) -> str:
 
 def plot(result: dict[str, Any], png: Path) -> None:
     """Bar charts: energy per inference (log) with accuracy, and gCO2e per million inferences."""
-    from experiments._common import pyplot, save_figure
-
     plt = pyplot()
     rows = result["rows"]
     names = [r["system"].replace("NVIDIA ", "").replace(" SXM", "").replace(", ", "\n").replace(" (", "\n(")
@@ -159,15 +150,9 @@ def plot(result: dict[str, Any], png: Path) -> None:
 
 def main(args) -> dict[str, Any]:
     """Entry point of ``cimsim compare``: JSON first, then the PNG from it, then the table."""
-    import json
-
-    from experiments._common import provenance, write_json_atomic
+    from .snn_rows import snn_row
 
     facility = Facility(pue=args.pue, grid_gco2_per_kwh=args.grid_gco2_per_kwh)
-    try:  # the application layer wires the spiking network in; the library does not depend on it
-        from snn.compare import snn_row
-    except ImportError:  # pragma: no cover - snn ships with cimsim
-        snn_row = None
     result = run(seed=args.seed, gpu=args.gpu, facility=facility, t_s=args.t_s, batch=args.batch,
                  energy_table=args.energy_table, snn_row=None if args.no_snn else snn_row)
     payload = {**provenance("compare", args.seed, False, result["config"]), **result}
@@ -177,10 +162,9 @@ def main(args) -> dict[str, Any]:
     print(format_table(result))
     print(f"wrote {json_path}" + (f" and {args.plot}" if args.plot else ""))
     if args.measure_gpu:
-        from .energy.gpu import measure_nvml
-        from .workloads.jax_mlp import nvml_runner
-
-        from .workloads import train_mlp
+        from cimsim.energy.gpu import measure_nvml
+        from cimsim.workloads import train_mlp
+        from cimsim.workloads.jax_mlp import nvml_runner
 
         m = measure_nvml(nvml_runner(train_mlp(seed=args.seed), args.batch))
         print("measured GPU:", m if m.get("available") else f"unavailable: {m['reason']}")

@@ -1,4 +1,4 @@
-"""The spiking network's rows for cimsim compare, seed-claims and pareto (the digits MLP converted).
+"""The spiking network's rows of ``cimsim compare``, seed-claims and pareto (the digits MLP converted).
 
 Default: the compare MLP (64-32-10) converted with 99.9th-percentile normalization and reset by
 subtraction, current-encoded input, T = 20 steps, priced on the Loihi profile (SOPs, neuron updates,
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from cimsim.energy import snn_ledger
+from cimsim.energy import load_gpu, roofline, snn_ledger
 from cimsim.workloads import load_digits_split, train_mlp
+from snn import convert_mlp, simulate
 
-from .convert import convert_mlp
-from .network import simulate
+from .rows import make_row
 
 STEP_TIME_S = 1e-6  # chip time per time step (estimate, see module docstring)
 
@@ -33,8 +33,6 @@ def evaluate(mlp, *, T_max: int = 20, method: str = "percentile", percentile: fl
 
 def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: str = "loihi"):
     """The compare table's SNN row and the details for its JSON."""
-    from cimsim.compare import make_row
-
     res, y = evaluate(mlp, T_max=T)
     acc = float(np.mean(res.predict(T) == y))
     c = res.counts(T)
@@ -42,8 +40,8 @@ def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: st
                      input_macs=c.input_macs, profile=profile, inferences=c.inferences, tables=tables)
     ops = 2.0 * mlp.macs
     row = make_row(f"SNN on {profile} (T = {T})", acc, None, led.per_inference_J, T * STEP_TIME_S, ops, led.label,
-               led.scope, facility, f"99.9 % percentile normalization, reset by subtraction; "
-               f"{c.per_inference()['synaptic_events']:.0f} SOPs / inference")
+                   led.scope, facility, f"99.9 % percentile normalization, reset by subtraction; "
+                   f"{c.per_inference()['synaptic_events']:.0f} SOPs / inference")
     info = {"available": True, "T": T, "profile": profile, "counts": c.to_dict(), "ledger": led.to_dict(),
             "by_component_J_per_inference": led.by("operation")}
     return row, info
@@ -51,8 +49,6 @@ def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: st
 
 def digits_snn_ledger(*, seed: int = 0, quick: bool = False) -> dict:
     """The seed-claims entry: the neuromorphic factor on the digits SNN vs the crossbar and the GPU."""
-    from cimsim.energy import load_gpu, roofline
-
     mlp = train_mlp(seed=seed)
     res, y = evaluate(mlp, T_max=20, samples=100 if quick else None)
     c = res.counts(20)
