@@ -36,6 +36,6 @@ def test_programming_and_read_noise_std():
     n = 200_000
     dev = ReRAMDevice(n_levels=2, sigma_prog_rel=0.02, sigma_read_rel=0.03)
     s = dev.program(np.full(n, 40e-6), np.random.default_rng(4))
-    assert np.std(s.g_prog_S) == pytest.approx(0.02 * 39e-6, rel=0.01)
+    np.testing.assert_allclose(np.std(s.g_prog_S), 0.02 * 39e-6, rtol=0.01)
     g = dev.read(s, 0.0, np.random.default_rng(5))
-    assert np.std(g / s.g_prog_S - 1) == pytest.approx(0.03, rel=0.01)
+    np.testing.assert_allclose(np.std(g / s.g_prog_S - 1), 0.03, rtol=0.01)
