@@ -16,16 +16,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from cimsim import _validate as v
+from cimsim.workloads import mlp_apply
 
 METHODS = ("max", "percentile")
 
 
 def _activations(weights, biases, x):
-    acts, h = [x], x
-    for k, (W, b) in enumerate(zip(weights, biases)):
-        h = h @ W.T + b
-        acts.append(np.maximum(h, 0.0))  # the output layer's SNN rate is the rectified logit too
-        h = np.maximum(h, 0.0) if k < len(weights) - 1 else h
+    """The input and every layer's rectified output (the output layer's SNN rate is the rectified logit too)."""
+    acts = [x]
+
+    def layer(k, W, b, h):
+        out = h @ W.T + b
+        acts.append(np.maximum(out, 0.0))
+        return out
+
+    mlp_apply(zip(weights, biases), x, layer)
     return acts
 
 
