@@ -1,7 +1,7 @@
 """Named crossbar configurations, each citing where its numbers come from.
 
 IDEAL  no noise, unlimited converters: mvm equals W @ x to float64 rounding.
-PCM    Joshi et al. 2020 PCM device (REFERENCES.md s.1, measured fits), with the periphery of aihwkit's
+PCM    Joshi et al. 2020 PCM device (docs/references.md s.1, measured fits), with the periphery of aihwkit's
        StandardHWATrainingPreset (Rasch et al., Nat. Commun. 14:5282, 2023): 8-bit DAC and ADC
        (inp_res = out_res = 1/254 there, i.e. 2^8 - 1 levels), ADC bound 10, output noise 0.04,
        PCM_READ weight noise 0.0175, column-wise weight scaling, global drift compensation.

@@ -6,7 +6,7 @@ voltages with Brian2's own random generator; here they are drawn from the caller
 passed as explicit indices and values, so the same seed gives the same network.
 Reported: spikes, synaptic events (spikes x out-degree, counted per neuron in the reset), events per second
 of wall time; counting_overhead() measures what counting costs (a reset counter vs a spike monitor).
-REFERENCES.md s.8: ~21.5 k spikes, ~1.73 M synaptic events for the example's 1 s.
+docs/references.md s.8: ~21.5 k spikes, ~1.73 M synaptic events for the example's 1 s.
 """
 
 from __future__ import annotations

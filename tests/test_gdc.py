@@ -1,4 +1,4 @@
-"""Global drift compensation (REFERENCES.md s.1) against closed forms."""
+"""Global drift compensation (docs/references.md s.1) against closed forms."""
 
 import dataclasses
 

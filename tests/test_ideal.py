@@ -40,7 +40,7 @@ def test_ideal_with_bias_and_zero_rows():
 
 @pytest.mark.parametrize("preset", ["IDEAL", "PCM", "RERAM"])
 def test_weights_map_back(preset, rng):
-    """W_hat = (G+ - G-) / s recovers W exactly for ideal devices (mapping of REFERENCES.md s.1)."""
+    """W_hat = (G+ - G-) / s recovers W exactly for ideal devices (mapping of docs/references.md s.1)."""
     cfg = dataclasses.replace(cimsim.presets.ALL[preset], device=cimsim.IdealDevice(
         g_max_S=cimsim.presets.ALL[preset].device.g_max_S, g_min_S=cimsim.presets.ALL[preset].device.g_min_S),
         tile_rows=7, tile_cols=5)

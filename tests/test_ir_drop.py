@@ -1,5 +1,5 @@
 """Exact IR-drop solver against the scipy sparse direct solve of the full nodal system, closed forms,
-and REFERENCES.md s.3's published error table; first-order model against the exact solve."""
+and docs/references.md s.3's published error table; first-order model against the exact solve."""
 
 import dataclasses
 
@@ -65,7 +65,7 @@ def test_single_row_closed_form():
 @pytest.mark.parametrize("n,r,published", [(64, 0.5, 0.018), (64, 2.5, 0.083), (128, 1.0, 0.129),
                                            (256, 0.5, 0.22), (256, 2.5, 0.57)])
 def test_error_table_of_references(n, r, published):
-    """REFERENCES.md s.3: relative L2 error vs ideal for G ~ U[1,25] uS, v ~ U[0,0.2] V."""
+    """docs/references.md s.3: relative L2 error vs ideal for G ~ U[1,25] uS, v ~ U[0,0.2] V."""
     errs = []
     for seed in range(3):
         G, v = _rand(n, n, seed)

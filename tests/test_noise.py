@@ -1,5 +1,5 @@
 """Output-referred per-MVM noise equals, in distribution, redrawing every weight's noise per MVM
-(REFERENCES.md s.9): checked against a direct per-weight Monte Carlo, the CrossSim-style way."""
+(docs/references.md s.9): checked against a direct per-weight Monte Carlo, the CrossSim-style way."""
 
 import dataclasses
 

@@ -1,4 +1,4 @@
-"""PCM device statistics against the formulas of REFERENCES.md s.1 (Joshi et al. 2020), written out here
+"""PCM device statistics against the formulas of docs/references.md s.1 (Joshi et al. 2020), written out here
 independently of cimsim.devices._pcm, within Monte Carlo sampling error."""
 
 import numpy as np

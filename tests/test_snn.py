@@ -1,5 +1,5 @@
 """snn: neuron dynamics against closed forms, event counts against Brian2's own on_pre counter,
-conversion against its formulas and the accuracy target, CUBA against REFERENCES.md s.8, and Brian2's
+conversion against its formulas and the accuracy target, CUBA against docs/references.md s.8, and Brian2's
 global settings left as the caller had them."""
 
 import importlib
@@ -72,7 +72,7 @@ def test_normalization_scales_by_formula():
 
 
 def test_conversion_within_half_a_point_at_T20():
-    """Issue 5's target on digits: the SNN within 0.5 points of the ANN at T <= 20 (REFERENCES.md s.8)."""
+    """Issue 5's target on digits: the SNN within 0.5 points of the ANN at T <= 20 (docs/references.md s.8)."""
     mlp = train_mlp(hidden=(128, 64), seed=0)
     x_tr, _, x_te, y_te = load_digits_split()
     ann = np.mean(np.argmax(mlp.forward(x_te), axis=1) == y_te)
@@ -111,7 +111,7 @@ def test_cuba_counts_and_on_pre_counter():
     r = cuba.run(rng=np.random.default_rng(0), duration_s=1.0, count_on_pre=True)
     assert r["synaptic_events"] == r["on_pre_events"]  # Brian2's own counter, exactly
     assert r["spikes"] == r["monitor_spikes"]
-    assert r["spikes"] == pytest.approx(21500, rel=0.15)  # REFERENCES.md s.8
+    assert r["spikes"] == pytest.approx(21500, rel=0.15)  # docs/references.md s.8
     assert r["synaptic_events"] == pytest.approx(1.73e6, rel=0.15)
     assert r["synapses"] == pytest.approx(4000 * 4000 * 0.02, rel=0.01)
 

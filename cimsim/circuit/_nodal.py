@@ -1,6 +1,6 @@
 """The crossbar's nodal equations as a scipy sparse system: the reference the fast solver is held to.
 
-Topology (REFERENCES.md s.3): M rows (inputs) x N columns (outputs). Row i is driven by an ideal source
+Topology (docs/references.md s.3): M rows (inputs) x N columns (outputs). Row i is driven by an ideal source
 v_i at its left end; a wire segment r_row joins the source to cell (i, 0) and cell (i, j) to (i, j+1)
 (none after the last cell). Column j is sensed at its bottom end by a virtual ground (0 V); a segment
 r_col joins cell (i, j) to (i+1, j) and cell (M-1, j) to the sense amplifier (none above the first

@@ -164,7 +164,7 @@ def solve_ir_drop(G_S, v_row_V, r_row_ohm: float, r_col_ohm: float, *, tol: floa
         Currents into the sense amplifiers (N,) or (batch, N), A; with zero wire resistance exactly G^T v.
 
     References:
-        Topology of REFERENCES.md s.3; validated against ngspice (tests/test_ir_drop_spice.py).
+        Topology of docs/references.md s.3; validated against ngspice (tests/test_ir_drop_spice.py).
     """
     G = _check(G_S, r_row_ohm, r_col_ohm)
     v2, single = _check_v(v_row_V, G.shape[0])

@@ -1,4 +1,4 @@
-"""ngspice ground truth: write the crossbar of REFERENCES.md s.3 as a netlist, run ``ngspice -b``, parse.
+"""ngspice ground truth: write the crossbar of docs/references.md s.3 as a netlist, run ``ngspice -b``, parse.
 
 Nodes: r{i}_{j} (row node of cell i,j), c{i}_{j} (column node), in{i} (row driver), sa{j} (sense node).
 Each sense amplifier is a 0 V source from sa{j} to ground, so its branch current is the column current.

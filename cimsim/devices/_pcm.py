@@ -2,7 +2,7 @@
 
 The model of Nandakumar et al. 2019 and Joshi et al., Nat. Commun. 11:2473 (2020), fitted to measurements
 of ~1 M PCM devices; the same model is aihwkit's ``PCMLikeNoiseModel``. Conductances in siemens here; the
-fits are stated in microsiemens for g_max = 25 uS and scale with g_max / 25 uS. See REFERENCES.md s.1 and
+fits are stated in microsiemens for g_max = 25 uS and scale with g_max / 25 uS. See docs/references.md s.1 and
 docs/devices.md.
 
 Equations (r = g_T / g_max):

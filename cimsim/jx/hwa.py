@@ -27,7 +27,7 @@ from .ste import quantize_ste
 
 @dataclass(frozen=True)
 class HWAConfig:
-    """Noise and converters in the training forward pass (REFERENCES.md s.2; aihwkit standard HWA preset).
+    """Noise and converters in the training forward pass (docs/references.md s.2; aihwkit standard HWA preset).
 
     Args:
         eta: weight-noise std as a fraction of the layer's max |W| (3-8 % in Joshi et al. 2020).

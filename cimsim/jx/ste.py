@@ -3,7 +3,7 @@
 Forward: cimsim.converters.quantize itself, run on jax.numpy (signed mid-tread, 2^bits - 1 levels on [-bound, bound],
 round half to even, saturation). Backward: the rounding is passed straight through (gradient 1), the
 clipping is not (gradient 0 outside [-bound, bound]), as in aihwkit's hardware-aware training (Rasch et al.
-2023; REFERENCES.md s.2).
+2023; docs/references.md s.2).
 """
 
 from __future__ import annotations
