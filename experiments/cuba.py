@@ -25,7 +25,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) ->
                                              "dt_s": 1e-4, "target": "numpy"})
     counts = {k: res[k] for k in ("neurons", "synapses", "spikes", "synaptic_events", "neuron_updates")}
     payload["counts"] = counts
-    payload["published"] = {"source": "REFERENCES.md s.8 (Brian2 examples/CUBA.py, 1 s)", "spikes": 21500,
+    payload["published"] = {"source": "docs/references.md s.8 (Brian2 examples/CUBA.py, 1 s)", "spikes": 21500,
                             "synaptic_events": 1.73e6}
     if not quick:
         sweep = cuba.sweep_standalone([1.0, 1.62, 2.5], rng=np.random.default_rng(seed), duration_s=duration)

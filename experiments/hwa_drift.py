@@ -3,7 +3,7 @@ programming, for {FP-trained, HWA-trained} x {no GDC, GDC}, mean and std over no
 10 in quick mode). Every arm and every time is evaluated with the SAME noise keys (programming, read and
 per-MVM draws; GDC draws nothing), and the per-seed accuracies are kept, so that the --check compares arms
 by paired differences (experiments/_checks.py).
-REFERENCES.md s.2 pilot: FP at 1 y 94.2 +- 1.8 % (no GDC), 95.2 +- 1.2 % (GDC); HWA (eta 8 %) 96.6 / 96.8 %."""
+docs/references.md s.2 pilot: FP at 1 y 94.2 +- 1.8 % (no GDC), 95.2 +- 1.2 % (GDC); HWA (eta 8 %) 96.6 / 96.8 %."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) ->
                                              "hwa_eta": 0.08, "times": list(times), "test_images": len(data()[3])})
     payload["times_s"] = list(times.values())
     payload["accuracy"] = results
-    payload["published"] = {"source": "REFERENCES.md s.2 pilot (1 y)", "FP, no GDC": 0.942, "FP, GDC": 0.952,
+    payload["published"] = {"source": "docs/references.md s.2 pilot (1 y)", "FP, no GDC": 0.942, "FP, GDC": 0.952,
                             "HWA, no GDC": 0.966, "HWA, GDC": 0.968}
     return finish(NAME, Path(out_dir), payload, plot)
 

@@ -2,7 +2,7 @@
 ngspice points overlaid where ngspice is installed; also the first-order model's error and the solver's
 iterations (the numbers docs/circuit.md quotes).
 
-Setup of REFERENCES.md s.3: square arrays n x n, G ~ U[1, 25] uS, v ~ U[0, 0.2] V, r_row = r_col = r.
+Setup of docs/references.md s.3: square arrays n x n, G ~ U[1, 25] uS, v ~ U[0, 0.2] V, r_row = r_col = r.
 Error = ||I - G^T v|| / ||G^T v||, mean over seeds.
 """
 
@@ -68,7 +68,7 @@ def reduce(pts: list[dict], results: list[dict], seed: int, quick: bool) -> dict
     return {"config": {"sizes": sizes, "r_ohm": rs, "n_seeds": n_seeds, "G_uS": [1, 25], "v_V": [0, 0.2], "tol": 1e-10},
             "relative_error": err.mean(axis=1), "first_order_error_vs_exact": fo.mean(axis=1),
             "iterations": it.max(axis=1), "ngspice": spice,
-            "published": {"source": "REFERENCES.md s.3", "n64": [0.018, 0.035, 0.083], "n128": [0.069, 0.129, 0.267],
+            "published": {"source": "docs/references.md s.3", "n64": [0.018, 0.035, 0.083], "n128": [0.069, 0.129, 0.267],
                           "n256": [0.22, 0.36, 0.57], "n512": [0.52, 0.67, 0.83], "r_ohm": [0.5, 1.0, 2.5]}}
 
 

@@ -3,7 +3,7 @@ and tile sizes, the digital baseline across precisions (bottom-up 7 nm MAC array
 the SNN across time steps when the snn package is available; the Pareto front marked.
 
 Edge view (batch 1): the digital MAC array fetches every weight from SRAM for every inference (64-bit
-reads of a 32 KB SRAM, the only SRAM energy in REFERENCES.md s.4, a 45 nm number beside 7 nm arithmetic);
+reads of a 32 KB SRAM, the only SRAM energy in docs/references.md s.4, a 45 nm number beside 7 nm arithmetic);
 the crossbar and the digital array both move their activations through the same SRAM."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) ->
     try:
         from cimsim.app.snn_rows import pareto_points
     except ImportError:
-        snn_note = "the snn package (issue 5) is not installed: no SNN points"
+        snn_note = "the snn package is not installed: no SNN points"
     else:  # pragma: no cover - exercised once snn exists
         points += pareto_points(mlp, seed=seed, quick=quick)
         snn_note = "SNN points across time steps T"

@@ -1,6 +1,6 @@
 """pcm-model: the four fitted curves of the PCM model with Monte Carlo samples drawn through PCMDevice.
 
-Curves (REFERENCES.md s.1, Joshi et al. 2020): sigma_prog(g_T), mu_nu(g_T), sigma_nu(g_T), Q_s(g). Monte
+Curves (docs/references.md s.1, Joshi et al. 2020): sigma_prog(g_T), mu_nu(g_T), sigma_nu(g_T), Q_s(g). Monte
 Carlo: at each target g_T, n devices are programmed and read through cimsim.devices.PCMDevice, and
     sigma_prog  <- std(g_prog - g_T)                      (clipping at 0 lowers it near g_T = 0)
     mu_nu, sigma_nu <- mean, std of nu                   (nu = |N(mu, sigma)|: folding raises the mean)
@@ -53,7 +53,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) ->
         "q_s": pcm.q_s(g_curve, g_max),
     }
     payload["monte_carlo"] = mc
-    payload["published"] = {"source": "Joshi et al. 2020 via REFERENCES.md s.1",
+    payload["published"] = {"source": "Joshi et al. 2020 via docs/references.md s.1",
                             "sigma_prog_at_gmax_uS": 1.055, "sigma_prog_at_0_uS": 0.263}
     return finish(NAME, Path(out_dir), payload, plot)
 

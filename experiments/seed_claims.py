@@ -1,5 +1,5 @@
 """seed-claims: the founding report's claims recomputed with the ledger, beside what the sources say
-(REFERENCES.md s.7).
+(docs/references.md s.7).
 
 1. Analog in-memory attention vs GPU, energy per token: Leroux et al. (Nat. Comput. Sci. 5:813, 2025)
    component energies for 12 heads, against (a) their measured GPU numbers and (b) cimsim's roofline of the
@@ -61,7 +61,7 @@ def _snn_claim(seed: int, quick: bool) -> dict:
         return {"claim": "Neuromorphic hardware: up to 1000x more efficient",
                 "sources_say": "Intel 2019: 1000x faster, 10000x more efficient than CPUs on sparse coding, search, "
                                "constraint satisfaction; Davies et al. 2021: 'modest if any' gains on feed-forward DNNs",
-                "recomputed": None, "verdict": "not recomputed: the snn package (issue 5) is not installed"}
+                "recomputed": None, "verdict": "not recomputed: the snn package is not installed"}
     return digits_snn_ledger(seed=seed, quick=quick)
 
 

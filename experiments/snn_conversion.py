@@ -2,7 +2,7 @@
 to a spiking network with max normalization (Diehl et al. 2015, reset to zero and reset by subtraction) and
 99.9 / 99th-percentile normalization with reset by subtraction (Rueckauer et al. 2017), beside the ANN's
 accuracy; plus synaptic events per inference. One Brian2 run of 100 steps per method gives every T.
-Target (issue 5): within 0.5 points of the ANN at T <= 20 (REFERENCES.md s.8: 97.41 ANN, 97.59 at T = 20)."""
+Target: within 0.5 points of the ANN at T <= 20 (docs/references.md s.8: 97.41 ANN, 97.59 at T = 20)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) ->
                                              "encoder": "current", "neuron": "if"})
     payload["ann_accuracy"] = ann
     payload["results"] = results
-    payload["published"] = {"source": "REFERENCES.md s.8", "ann": 0.9741, "max_T10": 0.9704, "max_T20": 0.9759,
+    payload["published"] = {"source": "docs/references.md s.8", "ann": 0.9741, "max_T10": 0.9704, "max_T20": 0.9759,
                             "p999_T5": 0.9667}
     return finish(NAME, Path(out_dir), payload, plot)
 

@@ -1,6 +1,6 @@
 """snn-crossbar: the digits SNN (64-32-10, 99.9th-percentile conversion, T = 20) with its synapses stored
 on PCM crossbars: accuracy from 1 s to 10 years after programming, with and without global drift
-compensation, beside the digital SNN (issue 5's optional item). One point per noise seed."""
+compensation, beside the digital SNN. One point per noise seed."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ def test_normalization_scales_by_formula():
 
 
 def test_conversion_within_half_a_point_at_T20():
-    """Issue 5's target on digits: the SNN within 0.5 points of the ANN at T <= 20 (docs/references.md s.8)."""
+    """The target on digits: the SNN within 0.5 points of the ANN at T <= 20 (docs/references.md s.8)."""
     mlp = train_mlp(hidden=(128, 64), seed=0)
     x_tr, _, x_te, y_te = load_digits_split()
     ann = np.mean(np.argmax(mlp.forward(x_te), axis=1) == y_te)

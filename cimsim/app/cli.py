@@ -50,7 +50,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             raise SystemExit(f"cimsim: error: {exc}")
     from tqdm.auto import tqdm
 
-    failed = 0
+    failed = inconclusive = 0
     try:
         for name in tqdm(names, desc="reproduce", disable=len(names) < 2):
             t0 = time.perf_counter()
@@ -61,14 +61,17 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
                 path = module.main(seed=args.seed, out_dir=out, quick=args.quick)
             print(f"{name}: {path} and {path.with_suffix('.png')} ({time.perf_counter() - t0:.1f} s)")
             if args.check and name in _checks.CHECKS:
-                for check, ok, detail in _checks.CHECKS[name](json.loads(path.read_text())):
-                    failed += not ok
-                    print(f"  [{'PASS' if ok else 'FAIL'}] {check}: {detail}")
+                for check, verdict, detail in _checks.run(name, json.loads(path.read_text())):
+                    failed += verdict is _checks.Verdict.FAIL
+                    inconclusive += verdict is _checks.Verdict.INCONCLUSIVE
+                    print(f"  [{verdict}] {check}: {detail}")
             elif args.check:
                 print("  (no published numbers to check)")
     finally:
         if client is not None:
             client.close()
+    if inconclusive:
+        print(f"{inconclusive} check(s) inconclusive at this size (not failures: more seeds or a full run decide)")
     if failed:
         print(f"{failed} check(s) failed")
     return 1 if failed else 0
