@@ -3,18 +3,23 @@
 crossbar_ledger   analog tiles: DAC, ADC, cell reads, digital post-processing, activation SRAM traffic
 digital_ledger    a digital MAC array at a precision and node (bottom-up, per operation)
 snn_ledger        a neuromorphic chip: synaptic operations, neuron updates, spikes, input-layer MACs
+
+Every record looks its table entries up once (user ``tables`` first, then the built-ins) and takes both the
+energy it prices and the source, label and scope it cites from those entries: an override changes the two
+together.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from .adc import adc_energy_survey_J, dac_energy_J
-from .ledger import Ledger, Record
-from .tables import entry
+from .adc import DAC_KEY, KNEE_SPS, SURVEY_KEYS, bit_serial_dac_J, survey_fit_J
+from .ledger import LABELS, Ledger, Record
+from .tables import energy_entry
 
 NODES = ("45nm", "7nm")
 PRECISIONS = ("fp32", "fp16", "int8")
+SRAM_ACCESS_BYTES = 8.0  # one 64-bit access of the sram_read_64b_* entries (Horowitz 2014)
 SNN_PROFILES = {
     "loihi": {"sop": "loihi_sop", "neuron_update": "loihi_neuron_update", "spike": "loihi_spike_in_tile"},
     "truenorth": {"sop": "truenorth_event_all_in"},
@@ -23,11 +28,20 @@ SNN_PROFILES = {
 }
 
 
-def _rec(component: str, operation: str, count: float, key: str, tables: tuple, energy_J: float | None = None,
-         source_note: str = "") -> Record:
-    e = entry(key, *tables)
-    value = e["energy_J"] if energy_J is None else energy_J
-    return Record(component, operation, count, value, e["source"] + source_note, e["label"], e.get("scope", "per-operation"))
+def _rec(component: str, operation: str, count: float, keys: str | tuple[str, ...], tables: tuple,
+         price: Callable[..., float] | None = None, source_note: str = "") -> Record:
+    """One record priced from, and citing, the same entries: each key is looked up once (user tables
+    first); ``price(*energies_J)`` turns their energies into the energy per operation (default: the one
+    entry's energy). Several entries: their sources joined, the weakest label."""
+    keys = (keys,) if isinstance(keys, str) else tuple(keys)
+    es = [energy_entry(k, *tables) for k in keys]
+    value = price(*(e["energy_J"] for e in es)) if price is not None else es[0]["energy_J"]
+    scopes = {e.get("scope", "per-operation") for e in es}
+    if len(scopes) > 1:
+        raise ValueError(f"entries {keys} mix scopes {sorted(scopes)}; one record needs one scope")
+    source = "; ".join(dict.fromkeys(e["source"] for e in es))
+    weakest = max((e["label"] for e in es), key=LABELS.index)  # LABELS runs measured -> estimated
+    return Record(component, operation, count, value, source + source_note, weakest, scopes.pop())
 
 
 def _counts(counts: Any) -> Mapping[str, float]:
@@ -48,7 +62,7 @@ def crossbar_ledger(counts: Any, *, dac_bits: int = 8, adc_bits: int = 8, adc_sa
         dac_bits, adc_bits: converter resolutions (ADC: survey fit; DAC: bit-serial ISAAC).
         adc_sample_rate_Sps: ADC conversion rate.
         cell_read_J: energy per cell read; default the table's V^2 G t example (0.2 V, 10 uS, 10 ns).
-            Pass the simulated mean (cimsim.energy.cell_read_energy_J) for a "simulated" number.
+            Pass the mean V^2 G t of a simulated pass for a "simulated" number.
         node: digital node of the post-processing ("45nm" or "7nm"), FP16 multiplies and adds.
         activation_bytes: activation bytes read and written to SRAM (64-bit accesses, 32 KB SRAM, 45 nm).
         inferences: inferences covered (default: counts' input_vectors).
@@ -60,11 +74,13 @@ def crossbar_ledger(counts: Any, *, dac_bits: int = 8, adc_bits: int = 8, adc_sa
     n = int(inferences if inferences is not None else max(1, c.get("input_vectors", 1)))
     cell_key = "cell_read_example"
     records = [
-        _rec("crossbar/dac", "dac_conversion", c["dac_conversions"], "dac_1b_isaac", tables,
-             dac_energy_J(dac_bits), f"; x{dac_bits} bits, bit-serial"),
-        _rec("crossbar/adc", "adc_conversion", c["adc_conversions"], "adc_8b_lowrate", tables,
-             adc_energy_survey_J(adc_bits, adc_sample_rate_Sps), f"; interpolated to {adc_bits} bits at "
-             f"{adc_sample_rate_Sps:.3g} S/s"),
+        _rec("crossbar/dac", "dac_conversion", c["dac_conversions"], DAC_KEY, tables,
+             lambda one_bit_J: bit_serial_dac_J(dac_bits, one_bit_J), f"; x{dac_bits} bits, bit-serial"),
+        # the 1 GS/s anchor sets the slope above the knee only: cited where it changes the number
+        _rec("crossbar/adc", "adc_conversion", c["adc_conversions"],
+             SURVEY_KEYS if adc_sample_rate_Sps > KNEE_SPS else SURVEY_KEYS[:1], tables,
+             lambda *anchors_J: survey_fit_J(adc_bits, adc_sample_rate_Sps, *anchors_J),
+             f"; interpolated to {adc_bits} bits at {adc_sample_rate_Sps:.3g} S/s"),
     ]
     if cell_read_J is None:
         records.append(_rec("crossbar/array", "cell_read", c["cell_reads"], cell_key, tables))
@@ -76,7 +92,8 @@ def crossbar_ledger(counts: Any, *, dac_bits: int = 8, adc_bits: int = 8, adc_sa
         _rec("crossbar/digital", "fp16_add", c["digital_adds"], f"fp16_add_{node}", tables),
     ]
     if activation_bytes > 0:
-        records.append(_rec("crossbar/sram", "sram_64b_access", activation_bytes / 8.0, "sram_read_64b_32KB_45nm", tables))
+        records.append(_rec("crossbar/sram", "sram_64b_access", activation_bytes / SRAM_ACCESS_BYTES,
+                            "sram_read_64b_32KB_45nm", tables))
     return Ledger(tuple(records), n)
 
 
@@ -90,7 +107,7 @@ def digital_ledger(macs: float, *, precision: str = "int8", node: str = "7nm", w
     records = [_rec("digital/compute", f"{precision}_mult", macs, f"{precision}_mult_{node}", tables),
                _rec("digital/compute", f"{precision}_add", macs, f"{precision}_add_{node}", tables)]
     if weight_bytes + activation_bytes > 0:
-        records.append(_rec("digital/sram", "sram_64b_access", (weight_bytes + activation_bytes) / 8.0,
+        records.append(_rec("digital/sram", "sram_64b_access", (weight_bytes + activation_bytes) / SRAM_ACCESS_BYTES,
                             "sram_read_64b_32KB_45nm", tables))
     return Ledger(tuple(records), inferences)
 
@@ -104,7 +121,8 @@ def snn_ledger(*, sops: float, neuron_updates: float, spikes: float, input_macs:
     """
     if profile not in SNN_PROFILES:
         raise ValueError(f"unknown neuromorphic profile {profile!r}; known: {', '.join(SNN_PROFILES)}")
-    for name, value in (("sops", sops), ("neuron_updates", neuron_updates), ("spikes", spikes), ("input_macs", input_macs)):
+    for name, value in (("sops", sops), ("neuron_updates", neuron_updates), ("spikes", spikes),
+                        ("input_macs", input_macs)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"{name} must be a number >= 0, got {value!r}")
     keys = SNN_PROFILES[profile]

@@ -8,11 +8,10 @@ default, an estimate). The peak is the datasheet's dense peak, so the model is o
 Power: P_layer = P_idle + (P_limit - P_idle) u s^3 with u = t_busy / t_layer (utilization) and s the clock
 scale (DVFS: dynamic power ~ f V^2 ~ f^3, an estimate; memory bandwidth taken as clock-independent). A power
 cap P_cap lowers s to min(s, ((P_cap - P_idle) / (P_limit - P_idle))^(1/3)). Energy is reported with and
-without idle power (REFERENCES.md s.5). All of it is labelled "estimated".
+without idle power (docs/references.md s.5). All of it is labelled "estimated".
 """
 
 from __future__ import annotations
-
 
 import time
 from dataclasses import dataclass
@@ -20,7 +19,10 @@ from typing import Any, Callable
 
 from .tables import load_table
 
-BYTES = {"fp32": 4, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}
+BYTES = {"fp32": 4, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}  # bytes per value of each format
+KERNEL_OVERHEAD_S = 5e-6  # launch and synchronisation per layer (estimate)
+DVFS_EXPONENT = 3.0  # dynamic power ~ f V^2 ~ f^3 (estimate)
+GPU_FIELDS = ("name", "power_limit_W", "idle_W", "peak_ops_per_s", "bandwidth_B_per_s", "source")
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,18 @@ class GPU:
     source: str
 
 
-def load_gpu(key: str) -> GPU:
-    """One of the built-in GPUs: h100, a100, orin."""
-    entries = load_table("gpus")["entries"]
-    if key not in entries:
-        raise ValueError(f"unknown GPU {key!r}; known: {', '.join(entries)}")
-    e = entries[key]
-    return GPU(key, e["name"], e["power_limit_W"], e["idle_W"], dict(e["peak_ops_per_s"]), e["bandwidth_B_per_s"], e["source"])
+def load_gpu(key: str, *, tables: tuple = ()) -> GPU:
+    """A GPU by key: the entry from the first user table that has it, else the built-in gpus table
+    (h100, a100, orin). Every number the roofline prices and the source it cites come from that entry."""
+    builtin = load_table("gpus")["entries"]
+    e = next((t["entries"][key] for t in tables if key in t["entries"]), builtin.get(key))
+    if e is None:
+        raise ValueError(f"unknown GPU {key!r}; known: {', '.join(builtin)}")
+    missing = [f for f in GPU_FIELDS if f not in e]
+    if missing:
+        raise ValueError(f"GPU entry {key!r} lacks {', '.join(missing)}")
+    return GPU(key, e["name"], e["power_limit_W"], e["idle_W"], dict(e["peak_ops_per_s"]), e["bandwidth_B_per_s"],
+               e["source"])
 
 
 def _peak(gpu: GPU, precision: str) -> tuple[float, str]:
@@ -59,7 +66,7 @@ def _peak(gpu: GPU, precision: str) -> tuple[float, str]:
 
 def roofline(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16", batch: int = 1,
              power_cap_W: float | None = None, clock_scale: float = 1.0,
-             kernel_overhead_s: float = 5e-6) -> dict[str, Any]:
+             kernel_overhead_s: float = KERNEL_OVERHEAD_S) -> dict[str, Any]:
     """Latency and energy of one batch of a dense network (layers as (n_in, n_out)) on a GPU.
 
     Returns a dict with per-layer detail, batch latency, energy per inference with and without idle power,
@@ -77,7 +84,7 @@ def roofline(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16"
     dyn = gpu.power_limit_W - gpu.idle_W
     s = clock_scale
     if power_cap_W is not None and power_cap_W < gpu.power_limit_W:
-        s = min(s, ((power_cap_W - gpu.idle_W) / dyn) ** (1.0 / 3.0))
+        s = min(s, ((power_cap_W - gpu.idle_W) / dyn) ** (1.0 / DVFS_EXPONENT))
     width = BYTES[precision]
     detail, t_total, e_dyn, ops_total = [], 0.0, 0.0, 0.0
     for n_in, n_out in layers:
@@ -87,7 +94,7 @@ def roofline(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16"
         t_busy = max(t_c, t_m)
         t_layer = t_busy + kernel_overhead_s
         u = t_busy / t_layer
-        e_dyn += dyn * u * s**3 * t_layer
+        e_dyn += dyn * u * s**DVFS_EXPONENT * t_layer
         t_total += t_layer
         ops_total += ops
         bound = "overhead" if kernel_overhead_s > t_busy else ("compute" if t_c >= t_m else "memory")

@@ -64,3 +64,15 @@ def entry(key: str, *tables: dict[str, Any]) -> dict[str, Any]:
         if key in _builtin(name)["entries"]:
             return _builtin(name)["entries"][key]
     raise ValueError(f"no energy table has an entry {key!r}")
+
+
+def energy_entry(key: str, *tables: dict[str, Any]) -> dict[str, Any]:
+    """The entry ``key`` (as ``entry``), checked to carry an ``energy_J`` number.
+
+    Cost models look an entry up once and take both the priced number and its citation (source, label,
+    scope) from it, so a user's override changes the two together.
+    """
+    e = entry(key, *tables)
+    if not isinstance(e.get("energy_J"), (int, float)) or isinstance(e.get("energy_J"), bool):
+        raise ValueError(f"energy table entry {key!r} must have an 'energy_J' number, got {e.get('energy_J')!r}")
+    return e
