@@ -12,12 +12,28 @@ from typing import Any
 import numpy as np
 
 
-def finite_array(name: str, value: Any, *, ndim: tuple[int, ...] | None = None) -> np.ndarray:
-    """Returns ``value`` as a float64 array after checking dimensionality and finiteness."""
+_KINDS = {"c": "complex", "U": "string", "S": "bytes", "O": "object", "b": "boolean", "M": "datetime",
+          "m": "timedelta", "V": "structured"}
+
+
+def real_dtype(name: str, value: Any) -> np.ndarray:
+    """``value`` as an array whose dtype is a real integer or float; complex, string, object and boolean
+    arrays are rejected by name (numpy would coerce them silently or half-way)."""
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be a real numeric array, got {type(value).__name__}") from exc
+    if arr.dtype.kind not in "iuf":
+        kind = _KINDS.get(arr.dtype.kind, str(arr.dtype))
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise ValueError(f"{name} must be a real integer or float array, got {article} {kind} array (dtype {arr.dtype})")
+    return arr
+
+
+def finite_array(name: str, value: Any, *, ndim: tuple[int, ...] | None = None) -> np.ndarray:
+    """Returns ``value`` as a float64 array after checking its dtype (real integer or float),
+    dimensionality and finiteness."""
+    arr = real_dtype(name, value).astype(np.float64, copy=False)
     if ndim is not None and arr.ndim not in ndim:
         raise ValueError(f"{name} must have ndim in {ndim}, got shape {arr.shape}")
     if arr.size == 0:

@@ -16,7 +16,10 @@ W = np.ones((3, 4))
     (np.array([[1.0, np.inf]]), "W must be finite"),
     (np.ones(3), "W must have ndim"),
     (np.ones((0, 3)), "W must not be empty"),
-    ([["a"]], "W must be a real numeric array"),
+    ([["a"]], "W must be a real integer or float array, got a string array"),
+    (np.ones((2, 2)) + 0.5j, "W must be a real integer or float array, got a complex array"),
+    (np.array([[object()]]), "W must be a real integer or float array, got an object array"),
+    (np.ones((2, 2), dtype=bool), "W must be a real integer or float array, got a boolean array"),
 ])
 def test_bad_weights(bad, match):
     with pytest.raises(ValueError, match=match):
@@ -28,6 +31,8 @@ def test_bad_weights(bad, match):
     (np.ones(5), r"x must have 4 inputs.*shape \(5,\)"),
     (np.ones((2, 3)), "x must have 4 inputs"),
     (np.ones((2, 2, 4)), "x must have ndim"),
+    (np.ones(4) + 1j, "x must be a real integer or float array, got a complex array"),
+    (np.array(["1", "2", "3", "4"]), "x must be a real integer or float array, got a string array"),
 ])
 def test_bad_inputs(x, match):
     A = cimsim.program(W, cimsim.presets.IDEAL)
@@ -52,7 +57,7 @@ def test_bad_inputs(x, match):
     (lambda: CrossbarConfig(tile_rows=0), "tile_rows must be >= 1, got 0"),
     (lambda: CrossbarConfig(weight_scaling="row"), "weight_scaling"),
     (lambda: CrossbarConfig(backend="cuda"), "backend must be one of"),
-    (lambda: CrossbarConfig(device="pcm"), "device must be"),
+    (lambda: CrossbarConfig(device="pcm"), "device must satisfy the cimsim Device protocol.*str lacks g_min_S"),
     (lambda: CrossbarConfig(w_noise=float("nan")), "w_noise"),
 ])
 def test_bad_config(make, match):
@@ -98,3 +103,35 @@ def test_device_target_range_checked():
 def test_frozen_configs():
     with pytest.raises(dataclasses.FrozenInstanceError):
         cimsim.presets.PCM.gdc = False
+
+
+@pytest.mark.parametrize("t_s,match", [(np.inf, "t_s must be finite and >= 0, got inf"),
+                                       (-1.0, "t_s must be finite and >= 0, got -1.0"),
+                                       ("1", "t_s must be a number >= 0, got '1'")])
+def test_bad_read_time(t_s, match):
+    A = cimsim.program(W, cimsim.presets.PCM, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=match):
+        A.read(t_s, rng=np.random.default_rng(1))
+
+
+def test_jax_rejects_nan_inf_complex_and_bad_times():
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+    from cimsim.jx import array as ja
+    from cimsim.jx import tile as jt
+
+    cfg = cimsim.presets.PCM
+    A = ja.program(jnp.ones((3, 4)), cfg, jax.random.PRNGKey(0))
+    for t_s, match in ((np.inf, "t_s must be finite"), (np.nan, "t_s must be finite"), (-2.0, "t_s must be finite")):
+        with pytest.raises(ValueError, match=match):
+            ja.read(A, t_s, cfg, jax.random.PRNGKey(1))
+    B = ja.read(A, 1.0, cfg, jax.random.PRNGKey(1))
+    for x, match in ((jnp.array([[1.0, jnp.nan, 0, 0]]), "x must be finite"),
+                     (jnp.array([1.0, 2.0, jnp.inf, 0.0]), "x must be finite"),
+                     (np.ones(4) + 1j, "x must be a real integer or float array, got a complex array"),
+                     (jnp.ones((2, 5)), "x must have 4 inputs")):
+        with pytest.raises(ValueError, match=match):
+            jt.mvm(B, x, cfg, jax.random.PRNGKey(2))
+    with pytest.raises(ValueError, match="key is required"):
+        jt.mvm(B, jnp.ones(4), cfg, None)
+    assert jt.mvm(B, jnp.ones(4), cfg, jax.random.PRNGKey(2)).shape == (3,)  # 1-D input, 1-D output

@@ -2,6 +2,7 @@
 and docs/references.md s.3's published error table; first-order model against the exact solve."""
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -162,3 +163,16 @@ def test_config_rejects_bad_wires():
         cimsim.CrossbarConfig(r_row_ohm=-0.1)
     with pytest.raises(ValueError, match="ir_drop must be one of"):
         cimsim.CrossbarConfig(ir_drop="spice")
+
+
+def test_first_order_warns_outside_its_range():
+    from cimsim.circuit import IRDropValidityWarning
+
+    G, _ = _rand(256, 256)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ir_drop_first_order(G, 0.1, 0.1)  # largest correction ~0.09: no warning
+    with pytest.warns(IRDropValidityWarning, match=r"largest relative correction 0\.\d+ > 0\.25"):
+        ir_drop_first_order(G, 0.5, 0.5)
+    with pytest.warns(IRDropValidityWarning, match="negative conductances"):
+        ir_drop_first_order(G[:4, :4], 1e9, 1e9)

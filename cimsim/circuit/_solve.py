@@ -200,4 +200,37 @@ def ir_drop_first_order(G_S, r_row_ohm: float, r_col_ohm: float) -> np.ndarray:
     The column term is linear in v only row by row; this form keeps v_l's own weight G_lj, which is the
     first-order term exactly.
     """
-    return first_order(_check(G_S, r_row_ohm, r_col_ohm), r_row_ohm, r_col_ohm, xp=np)
+    G = _check(G_S, r_row_ohm, r_col_ohm)
+    G_eff = first_order(G, r_row_ohm, r_col_ohm, xp=np)
+    check_first_order_range(G, G_eff)
+    return G_eff
+
+
+FIRST_ORDER_MAX_CORRECTION = 0.25
+
+
+class IRDropValidityWarning(RuntimeWarning):
+    """The first-order IR-drop model was used outside its range of validity."""
+
+
+def check_first_order_range(G: np.ndarray, G_eff: np.ndarray) -> float:
+    """Warns (IRDropValidityWarning) when the first-order model leaves its range of validity.
+
+    The model multiplies each conductance by (1 - c_ij), c_ij the relative drop it linearizes; its own
+    error grows as c^2. Measured on U[1, 25] uS arrays (docs/circuit.md): largest c = 0.15 -> 1 % model
+    error (64 x 64, 2.5 ohm), 0.24 -> 2.4 % (128, 1 ohm), 0.46 -> 9 % (256, 0.5 ohm). Above
+    FIRST_ORDER_MAX_CORRECTION = 0.25 it warns; at c >= 1 conductances turn negative (said in the warning).
+
+    Returns:
+        The largest relative correction c.
+    """
+    nz = G > 0
+    c = float(np.max(1.0 - G_eff[nz] / G[nz])) if nz.any() else 0.0
+    if c > FIRST_ORDER_MAX_CORRECTION:
+        import warnings
+
+        extra = " and gives negative conductances" if c >= 1.0 else ""
+        warnings.warn(f"first-order IR-drop model outside its range: largest relative correction {c:.3g} > "
+                      f"{FIRST_ORDER_MAX_CORRECTION} (its error then exceeds ~3 %{extra}); use the exact solve "
+                      "(ir_drop='exact', ir_drop_matrix, solve_ir_drop)", IRDropValidityWarning, stacklevel=3)
+    return c

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _validate as v
+from .._xp import is_concrete
 from ..forward import adc_step, dac_step, forward
 
 
@@ -68,23 +69,57 @@ def _forward(blocks: Blocks, x: jax.Array, cfg, z) -> jax.Array:
 
 
 @partial(jax.jit, static_argnames=("cfg",))
-def mvm_with_normals(blocks: Blocks, x: jax.Array, cfg, z: jax.Array | None) -> jax.Array:
-    """Forward pass with explicit standard normals z (n_row_blocks, batch, out), or None for no noise."""
+def _mvm_normals_jit(blocks: Blocks, x: jax.Array, cfg, z: jax.Array | None) -> jax.Array:
     return _forward(blocks, x, cfg, z if cfg.per_mvm_noise else None)
 
 
 @partial(jax.jit, static_argnames=("cfg",))
-def mvm(blocks: Blocks, x: jax.Array, cfg, key: jax.Array) -> jax.Array:
-    """Forward pass drawing the per-MVM normals from ``key``; x (batch, in)."""
+def _mvm_key_jit(blocks: Blocks, x: jax.Array, cfg, key: jax.Array | None) -> jax.Array:
     z = None
     if cfg.per_mvm_noise:
         z = jax.random.normal(key, (len(blocks.gd_T), x.shape[0], blocks.gd_T[0].shape[1]), x.dtype)
     return _forward(blocks, x, cfg, z)
 
 
+def _prepare(blocks: Blocks, x, cfg) -> tuple[jax.Array, bool]:
+    """Checks x where it is concrete (outside jit: real dtype, finite, width) and makes it 2-D."""
+    n_in = sum(g.shape[0] for g in blocks.gd_T)
+    if is_concrete(x):
+        check_input(x, n_in)
+    x = jnp.asarray(x)
+    if x.ndim == 1:
+        return x[None, :], True
+    return x, False
+
+
+def mvm_with_normals(blocks: Blocks, x, cfg, z) -> jax.Array:
+    """Forward pass with explicit standard normals z (n_row_blocks, batch, out), or None for no noise.
+
+    x is (in,) or (batch, in); concrete inputs are validated (NaN, inf, complex, wrong width raise
+    ValueError); inside an outer jit the caller validates (a traced value cannot be inspected).
+    """
+    x2, single = _prepare(blocks, x, cfg)
+    if z is not None and single:
+        z = jnp.asarray(z).reshape(len(blocks.gd_T), 1, -1)
+    y = _mvm_normals_jit(blocks, x2, cfg, z)
+    return y[0] if single else y
+
+
+def mvm(blocks: Blocks, x, cfg, key: jax.Array | None) -> jax.Array:
+    """Forward pass drawing the per-MVM normals from ``key`` (required when cfg has per-MVM noise).
+
+    x is (in,) or (batch, in); see mvm_with_normals for validation.
+    """
+    if key is None and cfg.per_mvm_noise:
+        raise ValueError("key is required: this configuration draws per-MVM noise; pass key=jax.random.PRNGKey(seed)")
+    x2, single = _prepare(blocks, x, cfg)
+    y = _mvm_key_jit(blocks, x2, cfg, key)
+    return y[0] if single else y
+
+
 def check_input(x, n_in: int) -> np.ndarray:
-    """Validates x like the numpy path (finite, (batch, n_in)) before it enters a jitted function."""
-    arr = v.finite_array("x", np.asarray(x), ndim=(2,))
-    if arr.shape[1] != n_in:
+    """Validates x like the numpy path (real, finite, (batch, n_in) or (n_in,)) before it enters jit."""
+    arr = v.finite_array("x", np.asarray(x), ndim=(1, 2))
+    if arr.shape[-1] != n_in:
         raise ValueError(f"x must have {n_in} inputs in its last axis, got shape {arr.shape}")
     return arr
