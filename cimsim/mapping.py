@@ -54,6 +54,13 @@ def map_to_pairs(W: Any, scales: Any, row_edges: np.ndarray, g_min_S: float, g_m
     """Target conductances (2, out, in) = [G+, G-] for weights W with the given scales."""
     span = g_max_S - g_min_S
     sw = repeat_blocks(xp, scales, row_edges) * W  # scale of each weight's row block, (out, in)
+    if xp is np:  # the same arithmetic in place: 4x the weights' memory at the peak instead of 7x
+        out = np.empty((2,) + sw.shape)
+        np.clip(sw, 0.0, span, out=out[0])
+        np.negative(sw, out=sw)
+        np.clip(sw, 0.0, span, out=out[1])
+        out += g_min_S
+        return out
     return xp.stack([g_min_S + xp.clip(sw, 0.0, span), g_min_S + xp.clip(-sw, 0.0, span)])
 
 

@@ -41,6 +41,7 @@ Q_S_FIT = (0.0088, 0.65, 1e-3, 0.2)  # numerator, exponent, floor of the denomin
 T0_S = 20.0  # reference time of the drift law, s (Joshi et al. 2020)
 T_READ_S = 250e-9  # read duration, s (Joshi et al. 2020)
 G_MAX_FIT_S = 25e-6  # g_max at which the fits were made
+CHUNK = 1 << 18  # cells per chunk when programming large numpy arrays (2 MB of float64 per temporary)
 
 
 class PCMState(NamedTuple):
@@ -144,14 +145,33 @@ class PCMDevice:
         """
         g_t = v.targets_in_window(g_target_S, 0.0, self.g_max_S)
         xp = namespace(g_t)
+        if xp is np and isinstance(rng, np.random.Generator) and g_t.size > CHUNK:
+            return self._program_chunked(g_t, rng)
         draws = as_draws(rng)
         z_prog = draws.normal(g_t.shape, g_t.dtype)
         z_nu = draws.normal(g_t.shape, g_t.dtype)
-        sigma = sigma_prog_S(g_t, self.g_max_S, xp=xp) * self.prog_noise_scale
-        g_prog = xp.maximum(g_t + sigma * z_prog, 0.0)
+        return PCMState(g_prog_S=self._g_prog(g_t, z_prog, xp), nu=self._nu(g_t, z_nu, xp))
+
+    def _g_prog(self, g_t: Any, z: Any, xp: Any) -> Any:
+        """Programmed conductances for targets g_t and standard normals z (Joshi et al. 2020)."""
+        return xp.maximum(g_t + sigma_prog_S(g_t, self.g_max_S, xp=xp) * self.prog_noise_scale * z, 0.0)
+
+    def _nu(self, g_t: Any, z: Any, xp: Any) -> Any:
+        """Drift exponents for targets g_t and standard normals z (Joshi et al. 2020)."""
         mu_nu, sigma_nu = drift_params(g_t, self.g_max_S, xp=xp)
-        nu = xp.abs(mu_nu + sigma_nu * z_nu) * self.drift_scale
-        return PCMState(g_prog_S=g_prog, nu=nu)
+        return xp.abs(mu_nu + sigma_nu * z) * self.drift_scale
+
+    def _program_chunked(self, g_t: np.ndarray, rng: np.random.Generator) -> PCMState:
+        """program() for large numpy arrays in chunks of CHUNK cells: the same draws in the same order (a
+        Generator's stream does not depend on how a draw is split), the same bits, and a peak memory of
+        the state plus the targets instead of ~5x the state."""
+        flat = g_t.reshape(-1)
+        out = (np.empty_like(flat), np.empty_like(flat))
+        for k, fn in enumerate((self._g_prog, self._nu)):  # all programming normals first, then all nu normals
+            for a in range(0, flat.size, CHUNK):
+                chunk = flat[a:a + CHUNK]
+                out[k][a:a + CHUNK] = fn(chunk, rng.standard_normal(chunk.size), np)
+        return PCMState(g_prog_S=out[0].reshape(g_t.shape), nu=out[1].reshape(g_t.shape))
 
     def drifted(self, state: PCMState, t_s: Any) -> Any:
         """Conductances (S) after power-law drift at t_s seconds after programming, without read noise."""
