@@ -16,7 +16,7 @@ NAME = "adc-bits"
 
 
 def _bits(quick: bool) -> list[int]:
-    return [4, 6, 8] if quick else [4, 5, 6, 7, 8, 9, 10]
+    return [4, 8] if quick else [4, 5, 6, 7, 8, 9, 10]
 
 
 def points(quick: bool) -> list[dict]:

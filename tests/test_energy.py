@@ -312,10 +312,27 @@ def test_user_table_errors(tmp_path):
         crossbar_ledger(COUNTS, tables=(no_energy,))
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"entries": {"x": {"energy_J": 1.0, "source": "s", "label": "vibes"}}}))
-    with pytest.raises(ValueError, match="needs a 'source' and a label"):
+    with pytest.raises(ValueError, match="entry 'x' needs 'label' in"):
         load_table(bad)
     with pytest.raises(ValueError, match="unknown energy table"):
         load_table(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("text,match", [
+    ('{"entries": {"x": {"energy_J": NaN, "source": "s", "label": "measured"}}}', "NaN is not a number a table may hold"),
+    ('{"entries": {"x": {"energy_J": Infinity, "source": "s", "label": "measured"}}}', "Infinity is not a number"),
+    ('{"entries": {"x": {"energy_J": true, "source": "s", "label": "measured"}}}', "energy_J must be a finite number >= 0, got True"),
+    ('{"entries": {"x": {"energy_J": -1e-12, "source": "s", "label": "measured"}}}', "must be a finite number >= 0"),
+    ('{"entries": {"x": {"energy_j": 1e-12, "source": "s", "label": "measured"}}}', "unknown entry 'x' key 'energy_j'; did you mean 'energy_J'"),
+    ('{"entires": {}, "entries": {}}', "unknown table key 'entires'; did you mean 'entries'"),
+    ('{"entries": {"x": {"energy_J": 1e-12, "label": "measured"}}}', "entry 'x' needs a 'source'"),
+    ('{"entries": {"g": {"peak_ops_per_s": {"fp61": 1e12}, "source": "s", "label": "measured"}}}', "did you mean 'fp16'"),
+])
+def test_user_table_schema(tmp_path, text, match):
+    path = tmp_path / "t.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=match):
+        load_table(path)
 
 
 # --- GPU roofline -----------------------------------------------------------------------------------------

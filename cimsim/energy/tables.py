@@ -10,7 +10,9 @@ Format: {"name": ..., "description": ..., "entries": {KEY: {"energy_J" | "value"
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,18 +23,64 @@ from .ledger import LABELS, SCOPES
 BUILTIN = ("digital", "analog", "neuromorphic", "gpus", "facility")
 
 
+TABLE_KEYS = ("name", "description", "entries")
+NUMBER_KEYS = ("energy_J", "value", "power_limit_W", "idle_W", "bandwidth_B_per_s")
+TEXT_KEYS = ("source", "name", "unit")
+ENTRY_KEYS = NUMBER_KEYS + TEXT_KEYS + ("label", "scope", "idle_label", "peak_ops_per_s")
+PRECISIONS = ("fp32", "fp16", "fp8", "int8", "int4")
+
+
+def _unknown(kind: str, key: str, allowed: tuple[str, ...], where: str) -> ValueError:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(allowed)}"
+    return ValueError(f"energy table {where}: unknown {kind} key {key!r}{hint}")
+
+
+def _number(value: Any, what: str, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"energy table {where}: {what} must be a finite number >= 0, got {value!r}")
+
+
 def _check(table: dict[str, Any], where: str) -> dict[str, Any]:
-    if not isinstance(table, dict) or "entries" not in table or not isinstance(table["entries"], dict):
+    """Validates a table against the schema: known keys only (a typo names the closest valid key),
+    finite non-negative numbers (no booleans, NaN or Infinity), a source and a label on every entry."""
+    if not isinstance(table, dict) or not isinstance(table.get("entries"), dict):
         raise ValueError(f"energy table {where} must be a JSON object with an 'entries' object")
+    for key in table:
+        if key not in TABLE_KEYS:
+            raise _unknown("table", key, TABLE_KEYS, where)
     for key, e in table["entries"].items():
-        if not isinstance(e, dict) or "source" not in e or e.get("label") not in LABELS:
-            raise ValueError(f"energy table {where}: entry {key!r} needs a 'source' and a label in {LABELS}")
+        if not isinstance(e, dict):
+            raise ValueError(f"energy table {where}: entry {key!r} must be an object, got {e!r}")
+        for k in e:
+            if k not in ENTRY_KEYS:
+                raise _unknown(f"entry {key!r}", k, ENTRY_KEYS, where)
+        if not isinstance(e.get("source"), str) or not e["source"].strip():
+            raise ValueError(f"energy table {where}: entry {key!r} needs a 'source' (text naming where the number comes from)")
+        for k in ("label", "idle_label"):
+            if (k == "label" or k in e) and e.get(k) not in LABELS:
+                raise ValueError(f"energy table {where}: entry {key!r} needs {k!r} in {LABELS}, got {e.get(k)!r}")
         if e.get("scope", "per-operation") not in SCOPES:
             raise ValueError(f"energy table {where}: entry {key!r} has scope {e.get('scope')!r}, not one of {SCOPES}")
-        value = e.get("energy_J", e.get("value"))
-        if value is not None and (not isinstance(value, (int, float)) or value < 0):
-            raise ValueError(f"energy table {where}: entry {key!r} must have a number >= 0, got {value!r}")
+        for k in NUMBER_KEYS:
+            if k in e:
+                _number(e[k], f"entry {key!r} {k}", where)
+        for k in ("name", "unit"):
+            if k in e and not isinstance(e[k], str):
+                raise ValueError(f"energy table {where}: entry {key!r} {k} must be text, got {e[k]!r}")
+        if "peak_ops_per_s" in e:
+            peaks = e["peak_ops_per_s"]
+            if not isinstance(peaks, dict):
+                raise ValueError(f"energy table {where}: entry {key!r} peak_ops_per_s must be an object")
+            for p, val in peaks.items():
+                if p not in PRECISIONS:
+                    raise _unknown(f"entry {key!r} peak_ops_per_s", p, PRECISIONS, where)
+                _number(val, f"entry {key!r} peak_ops_per_s[{p!r}]", where)
     return table
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number a table may hold")
 
 
 @lru_cache(maxsize=None)
@@ -49,9 +97,11 @@ def load_table(name_or_path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ValueError(f"unknown energy table {str(name_or_path)!r}: not one of {BUILTIN} and not a file")
     try:
-        table = json.loads(path.read_text())
+        table = json.loads(path.read_text(), parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise ValueError(f"energy table {str(path)!r} is not valid JSON: {exc}") from exc
+    except ValueError as exc:  # NaN, Infinity, -Infinity
+        raise ValueError(f"energy table {str(path)!r}: {exc} (JSON numbers must be finite)") from exc
     return _check(table, str(path))
 
 
