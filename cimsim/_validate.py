@@ -83,9 +83,15 @@ def one_of(name: str, value: Any, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
 
 
+MAX_TIME_S = 1e12  # ~32,000 years: far beyond any device model's fitted range (drift fits span < 1e8 s)
+
+
 def time_s(name: str, value: float) -> float:
-    """Checks a time after programming: finite and >= 0 seconds."""
+    """Checks a time after programming: finite, >= 0 and <= MAX_TIME_S seconds."""
     non_negative(name, value)
+    if value > MAX_TIME_S:
+        raise ValueError(f"{name} must be <= {MAX_TIME_S:g} s (~32,000 years; device models are fitted up to years), "
+                         f"got {value}")
     return float(value)
 
 

@@ -49,6 +49,17 @@ class ReadTiles(NamedTuple):
     col_factor: tuple
 
 
+def _check_scales(scales: np.ndarray, cfg: CrossbarConfig) -> None:
+    """The weights' magnitudes must map onto conductances and back within float64."""
+    back = 1.0 / (cfg.v_read_V * scales)
+    bad = ~(np.isfinite(scales) & np.isfinite(back) & (scales > 0))
+    if bad.any():
+        g_span = cfg.device.g_max_S - cfg.device.g_min_S
+        raise ValueError(f"W cannot be mapped onto conductances: a tile's (or column's) max |W| of "
+                         f"{g_span / scales[bad].flat[0]:.3g} gives a scale of {scales[bad].flat[0]:.3g} S per unit weight, "
+                         "outside float64's range; rescale W (e.g. to max |W| = 1) and fold the factor into the digital side")
+
+
 def program_tiles(W: Any, cfg: CrossbarConfig, rng: Any, *, xp: Any = np) -> Programmed:
     """Maps W (out, in) onto differential pairs tile by tile, programs the device, records GDC references.
 
@@ -56,7 +67,10 @@ def program_tiles(W: Any, cfg: CrossbarConfig, rng: Any, *, xp: Any = np) -> Pro
     """
     dev = cfg.device
     row_edges, col_edges = edges(W.shape[1], cfg.tile_rows), edges(W.shape[0], cfg.tile_cols)
-    scales = conductance_scales(W, row_edges, col_edges, cfg.weight_scaling, dev.g_max_S - dev.g_min_S, xp=xp)
+    with np.errstate(over="ignore", divide="ignore"):
+        scales = conductance_scales(W, row_edges, col_edges, cfg.weight_scaling, dev.g_max_S - dev.g_min_S, xp=xp)
+        if xp is np:
+            _check_scales(scales, cfg)
     state = dev.program(map_to_pairs(W, scales, row_edges, dev.g_min_S, dev.g_max_S, xp=xp), rng)
     gdc_ref = None
     if cfg.gdc:
@@ -167,10 +181,14 @@ class ReadArray:
         z = None
         if self.config.per_mvm_noise:
             z = rng.standard_normal((len(self.blocks), x2.shape[0], self.shape[0]))
-        y = forward(x2, [b.gd_T for b in self.blocks], [b.k_T for b in self.blocks],
-                    [b.col_factor for b in self.blocks], self.config, z, be)
-        if self.bias is not None:
-            y += self.bias
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = forward(x2, [b.gd_T for b in self.blocks], [b.k_T for b in self.blocks],
+                        [b.col_factor for b in self.blocks], self.config, z, be)
+            if self.bias is not None:
+                y += self.bias
+        if not np.all(np.isfinite(y)):
+            raise ValueError(f"the MVM result overflows float64 (max |x| = {np.abs(x2).max():.3g}, max |y| beyond "
+                             "1.8e308); rescale x or W")
         y = y[0] if single else y
         return (y, self.op_counts(x2.shape[0])) if return_counts else y
 

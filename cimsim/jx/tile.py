@@ -82,10 +82,15 @@ def _mvm_key_jit(blocks: Blocks, x: jax.Array, cfg, key: jax.Array | None) -> ja
 
 
 def _prepare(blocks: Blocks, x, cfg) -> tuple[jax.Array, bool]:
-    """Checks x where it is concrete (outside jit: real dtype, finite, width) and makes it 2-D."""
+    """Checks x where it is concrete (outside jit: real dtype, finite, width, inside the working float
+    type's range) and makes it 2-D."""
     n_in = sum(g.shape[0] for g in blocks.gd_T)
     if is_concrete(x):
-        check_input(x, n_in)
+        arr = check_input(x, n_in)
+        dt = jax.dtypes.canonicalize_dtype(arr.dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float64)
+        if np.abs(arr).max() > np.finfo(dt).max:
+            raise ValueError(f"x must fit the working float type {dt} (max {np.finfo(dt).max:.3g}), got max |x| = "
+                             f"{np.abs(arr).max():.3g}; enable float64 with jax.enable_x64")
     x = jnp.asarray(x)
     if x.ndim == 1:
         return x[None, :], True
@@ -102,6 +107,7 @@ def mvm_with_normals(blocks: Blocks, x, cfg, z) -> jax.Array:
     if z is not None and single:
         z = jnp.asarray(z).reshape(len(blocks.gd_T), 1, -1)
     y = _mvm_normals_jit(blocks, x2, cfg, z)
+    _check_output(y, x)
     return y[0] if single else y
 
 
@@ -114,7 +120,15 @@ def mvm(blocks: Blocks, x, cfg, key: jax.Array | None) -> jax.Array:
         raise ValueError("key is required: this configuration draws per-MVM noise; pass key=jax.random.PRNGKey(seed)")
     x2, single = _prepare(blocks, x, cfg)
     y = _mvm_key_jit(blocks, x2, cfg, key)
+    _check_output(y, x)
     return y[0] if single else y
+
+
+def _check_output(y: jax.Array, x) -> None:
+    """Outside jit, a result that overflowed the working float type is an error, not a silent inf."""
+    if is_concrete(x) and is_concrete(y) and not bool(jnp.all(jnp.isfinite(y))):
+        raise ValueError(f"the MVM result overflows {y.dtype} (max |x| = {float(jnp.max(jnp.abs(jnp.asarray(x)))):.3g}); "
+                         "rescale x or W, or enable float64 with jax.enable_x64")
 
 
 def check_input(x, n_in: int) -> np.ndarray:
