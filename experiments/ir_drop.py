@@ -106,7 +106,7 @@ def plot(data: dict, png: Path) -> None:
                          mew=2, zorder=3)
         if r in pub["r_ohm"] and pub_n:
             k = pub["r_ohm"].index(r)
-            axes[0].plot(pub_n, [pub[f"n{n}"][k] * 100 for n in pub_n], "s", mfc="none", mec=color, ms=10, zorder=3)
+            axes[0].plot(pub_n, [pub[f"n{n}"][k] * 100 for n in pub_n], "s", color=color, mfc="none", ms=10, zorder=3)
         axes[1].loglog(sizes, fo[:, b] * 100, "o--", color=color, label=f"r = {r} ohm")
         axes[2].plot(sizes, it[:, b], "o-", color=color, label=f"r = {r} ohm")
     spice_n = sorted({p["n"] for p in data["ngspice"]})

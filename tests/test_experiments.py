@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import experiments
 
@@ -17,6 +18,8 @@ def test_quick_run_writes_json_and_png(name, tmp_path):
     assert "cimsim_version" in data and "git_commit" in data
     png = tmp_path / f"{name}.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(png) as im:  # the title a reader sees, kept in the PNG's metadata by save_figure
+        assert im.text["Title"].endswith("(quick run)")
     assert not list(tmp_path.glob(".*tmp"))  # no half-written files left
 
 

@@ -1,13 +1,176 @@
-"""Command line: ``cimsim compare | list | reproduce | bench`` (the top of the application layer)."""
+"""Command line: ``cimsim compare | list | reproduce | bench`` (the top of the application layer).
+
+Every argument and every output path is checked before any work. A bad one is a one-line error on stderr
+that names the option, ``cimsim: error: --seed must be an integer >= 0, got -5``, with exit status 2
+(argparse's own errors too); nothing is written then. Output folders are created only once every check
+has passed, and a probe file proves each writable before the run. ``cimsim`` alone prints the help;
+``cimsim --version`` prints the package version and the git commit where there is one.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+EXIT_USAGE = 2
+SEED_MAX = 2**31 - 1  # JAX keys repeat beyond 2**32 and the experiments add offsets up to 20 000 to a seed
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+GALLERY_MARKER = ".gallery"  # a folder holding this file keeps the full-run figures: no --quick run writes there
+
+
+class UsageError(Exception):
+    """A bad argument or output path; the message names the option and the value."""
+
+
+class UsageExit(SystemExit):
+    """SystemExit with status 2 whose str() is the message already printed (so callers and tests can read
+    the reason from the exception as well as from stderr)."""
+
+    def __init__(self, message: str):
+        super().__init__(EXIT_USAGE)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, in the same form as the command's own checks."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        self.exit(EXIT_USAGE, f"cimsim: error: {message} (see '{self.prog} --help')\n")
+
+
+class _Version(argparse.Action):
+    """``--version``: the package version and, where cimsim runs from a git checkout, the commit."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version())
+        parser.exit(0)
+
+
+def version() -> str:
+    """``cimsim X.Y.Z`` and ``(git COMMIT)`` where available."""
+    import cimsim
+
+    from .results import git_commit
+
+    commit = git_commit()
+    return f"cimsim {cimsim.__version__}" + (f" (git {commit})" if commit else "")
+
+
+# ---- checks: pure, nothing is created ---------------------------------------------------------------
+
+def _check_seed(seed: int) -> None:
+    if seed < 0:
+        raise UsageError(f"--seed must be an integer >= 0, got {seed}")
+    if seed > SEED_MAX:
+        raise UsageError(f"--seed must be <= {SEED_MAX} (JAX keys repeat beyond 2**32), got {seed}")
+
+
+def _check_number(option: str, value: float, minimum: float) -> None:
+    if not (math.isfinite(value) and value >= minimum):
+        raise UsageError(f"{option} must be a finite number >= {minimum:g}, got {value}")
+
+
+def _check_int(option: str, value: int, minimum: int) -> None:
+    if value < minimum:
+        raise UsageError(f"{option} must be >= {minimum}, got {value}")
+
+
+def _dir_problem(path: Path) -> str | None:
+    """Why ``path`` cannot serve as an output folder (it exists or can be created), or None."""
+    path = Path(os.path.abspath(path))
+    if path.exists():
+        if not path.is_dir():
+            return f"{str(path)!r} is a file, not a folder"
+        return None if os.access(path, os.W_OK | os.X_OK) else f"folder {str(path)!r} is not writable"
+    base = path.parent
+    while not base.exists():
+        base = base.parent
+    if not base.is_dir():
+        return f"{str(base)!r} is a file, not a folder"
+    return None if os.access(base, os.W_OK | os.X_OK) else f"folder {str(base)!r} is not writable"
+
+
+def _check_out_dir(option: str, value: str) -> Path:
+    if not value:
+        raise UsageError(f"{option} must name a folder, got ''")
+    problem = _dir_problem(Path(value))
+    if problem:
+        raise UsageError(f"{option} {value!r} cannot be created or written: {problem}")
+    return Path(value)
+
+
+def _check_out_file(option: str, value: str, suffix: str | None = None) -> Path:
+    if not value or value.endswith(("/", os.sep)):
+        raise UsageError(f"{option} must name a file, got {value!r}")
+    path = Path(value)
+    if suffix and path.suffix.lower() != suffix:
+        raise UsageError(f"{option} must name a {suffix} file, got {value!r}")
+    if path.is_dir():
+        raise UsageError(f"{option} {value!r} is a folder; give a file name")
+    problem = _dir_problem(path.parent)
+    if problem:
+        raise UsageError(f"{option} {value!r} cannot be written: {problem}")
+    return path
+
+
+def _check_dask_address(address: str) -> None:
+    """A scheduler address ``[SCHEME://]HOST:PORT``, checked for form only (reaching it comes later)."""
+    scheme, sep, loc = address.rpartition("://")
+    if sep and scheme not in DASK_SCHEMES:
+        raise UsageError(f"--dask scheme must be one of {', '.join(DASK_SCHEMES)}, got {scheme!r} in {address!r}")
+    host, colon, port = loc.rpartition(":")
+    if not colon or not host or host in ("[", "[]") or "/" in loc or " " in loc:
+        raise UsageError(f"--dask must be a scheduler address tcp://HOST:PORT, got {address!r}")
+    if not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise UsageError(f"--dask port must be an integer in 1..65535, got {port!r} in {address!r}")
+
+
+def _is_gallery(folder: Path) -> bool:
+    return (folder / GALLERY_MARKER).is_file()
+
+
+# ---- preparing output folders: after every check has passed -----------------------------------------
+
+def _prepare(folders: list[tuple[str, str, Path]]) -> None:
+    """Creates each (option, value, folder) and writes and removes a probe file there; on failure removes
+    the folders it created and raises UsageError naming the option."""
+    created: list[Path] = []
+    try:
+        for option, value, folder in folders:
+            missing = []
+            p = Path(os.path.abspath(folder))
+            while not p.exists():
+                missing.append(p)
+                p = p.parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                created += reversed(missing)
+                with tempfile.TemporaryFile(dir=folder, prefix=".cimsim-probe-"):
+                    pass
+            except OSError as exc:
+                created += [m for m in reversed(missing) if m.exists() and m not in created]
+                raise UsageError(f"{option} {value!r} cannot be written: {exc.strerror or exc}") from exc
+    except UsageError:
+        for p in reversed(created):
+            try:
+                p.rmdir()
+            except OSError:
+                pass
+        raise
+
+
+# ---- commands ---------------------------------------------------------------------------------------
 
 def _cmd_list(args: argparse.Namespace) -> int:
     import experiments
@@ -18,40 +181,45 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_out_dir(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SystemExit(f"cimsim: error: --out {str(out)!r} cannot be created: {exc.strerror}")
-    if not os.access(out, os.W_OK):
-        raise SystemExit(f"cimsim: error: --out {str(out)!r} is not writable")
+def _check_reproduce(args: argparse.Namespace) -> list[str]:
+    import experiments
+
+    names = list(dict.fromkeys(args.names)) or experiments.names()
+    unknown = [n for n in names if n not in experiments.REGISTRY]
+    if unknown:
+        raise UsageError(f"unknown experiment(s) {', '.join(unknown)}; known: {', '.join(experiments.names())}")
+    _check_seed(args.seed)
+    _check_int("--jobs", args.jobs, 1)
+    if args.dask is not None:
+        _check_dask_address(args.dask)
+        if args.jobs > 1:
+            raise UsageError(f"--jobs {args.jobs} and --dask are alternatives (Dask workers run the points): give one")
+    out = _check_out_dir("--out", args.out)
+    if args.quick and _is_gallery(out.resolve()):
+        raise UsageError(f"--out {args.out!r} is the figure gallery of full runs (it holds {GALLERY_MARKER}); "
+                         "write --quick runs elsewhere, e.g. --out results")
+    return names
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     import json
 
+    names = _check_reproduce(args)
     import experiments
     from experiments import _checks, _sweep
 
-    names = args.names or experiments.names()
-    unknown = [n for n in names if n not in experiments.REGISTRY]
-    if unknown:
-        raise SystemExit(f"cimsim: error: unknown experiment(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(experiments.names())}")
-    if args.jobs < 1:
-        raise SystemExit(f"cimsim: error: --jobs must be >= 1, got {args.jobs}")
     out = Path(args.out)
-    _check_out_dir(out)
     client = None
     if args.dask:
         try:
-            client = _sweep.connect_dask(args.dask)
+            client = _sweep.connect_dask(args.dask, timeout_s=_sweep.DASK_TIMEOUT_S)
         except RuntimeError as exc:
-            raise SystemExit(f"cimsim: error: {exc}")
-    from tqdm.auto import tqdm
-
-    failed = inconclusive = 0
+            raise UsageError(f"--dask: {exc}") from exc
     try:
+        _prepare([("--out", args.out, out)])
+        from tqdm.auto import tqdm
+
+        failed = inconclusive = 0
         for name in tqdm(names, desc="reproduce", disable=len(names) < 2):
             t0 = time.perf_counter()
             module = experiments.load(name)
@@ -78,35 +246,70 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    if args.json is not None:
+        path = _check_out_file("--json", args.json)
+        _prepare([("--json", args.json, path.parent)])
     from . import bench
 
     bench.main(quick=args.quick, json_path=args.json)
     return 0
 
 
+def _check_compare(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
+    """Checks every argument of ``compare``; returns the output folders to prepare."""
+    from cimsim.energy import load_gpu, load_table
+
+    _check_seed(args.seed)
+    _check_number("--pue", args.pue, 1.0)
+    _check_number("--grid-gco2-per-kwh", args.grid_gco2_per_kwh, 0.0)
+    _check_number("--t-s", args.t_s, 0.0)
+    _check_int("--batch", args.batch, 1)
+    tables = ()
+    if args.energy_table is not None:
+        try:
+            tables = (load_table(args.energy_table),)
+        except ValueError as exc:
+            raise UsageError(f"--energy-table: {exc}") from exc
+    try:
+        load_gpu(args.gpu, tables=tables)
+    except ValueError as exc:
+        raise UsageError(f"--gpu: {exc}") from exc
+    json_path = _check_out_file("--json", args.json)
+    folders = [("--json", args.json, json_path.parent)]
+    if args.plot:
+        plot_path = _check_out_file("--plot", args.plot, ".png")
+        if os.path.abspath(plot_path) == os.path.abspath(json_path):
+            raise UsageError(f"--plot and --json name the same file {args.plot!r}")
+        folders.append(("--plot", args.plot, plot_path.parent))
+    return folders
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
+    _prepare(_check_compare(args))
     from . import compare
 
     try:
         compare.main(args)
     except ValueError as exc:
-        raise SystemExit(f"cimsim: error: {exc}")
+        print(f"cimsim: error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cimsim`` command."""
-    p = argparse.ArgumentParser(prog="cimsim", description="Analog compute-in-memory and neuromorphic emulator")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="cimsim", description="Analog compute-in-memory and neuromorphic emulator")
+    p.add_argument("--version", action=_Version, help="print the version (and git commit) and exit")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     c = sub.add_parser("compare", help="the digits MLP on a PCM crossbar vs a GPU, chip to facility (main job)")
     c.add_argument("--json", default="results/compare.json", help="result JSON (default results/compare.json)")
-    c.add_argument("--plot", default="results/compare.png", help="bar chart PNG ('' for none)")
-    c.add_argument("--pue", type=float, default=1.56, help="power usage effectiveness (default 1.56, Uptime 2024)")
+    c.add_argument("--plot", default="results/compare.png", help="figure, a .png ('' for none; default results/compare.png)")
+    c.add_argument("--pue", type=float, default=1.56, help="power usage effectiveness, >= 1 (default 1.56, Uptime 2024)")
     c.add_argument("--grid-gco2-per-kwh", type=float, default=480.0, help="grid carbon intensity (default 480, world 2024)")
     c.add_argument("--gpu", default="h100", help="GPU of the roofline baseline: h100, a100, orin (default h100)")
     c.add_argument("--batch", type=int, default=1024, help="data-centre batch size of the GPU rows (default 1024)")
     c.add_argument("--t-s", type=float, default=3600.0, help="seconds after programming the crossbar is read (default 3600)")
-    c.add_argument("--seed", type=int, default=0, help="training and noise seed (default 0)")
+    c.add_argument("--seed", type=int, default=0, help=f"training and noise seed, 0..{SEED_MAX} (default 0)")
     c.add_argument("--energy-table", default=None, metavar="PATH", help="JSON table overriding built-in energy entries")
     c.add_argument("--measure-gpu", action="store_true", help="also measure the MLP on this machine's GPU with NVML")
     c.add_argument("--no-snn", action="store_true", help="leave out the spiking-network row")
@@ -114,9 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list experiments").set_defaults(func=_cmd_list)
     r = sub.add_parser("reproduce", help="run experiments: NAME.json, then NAME.png from it")
     r.add_argument("names", nargs="*", help="experiments to run (default: all)")
-    r.add_argument("--quick", action="store_true", help="small sizes, for tests and previews")
+    r.add_argument("--quick", action="store_true", help="small sizes, for tests and previews (never into the gallery)")
     r.add_argument("--out", default="results", help="output folder (default: results)")
-    r.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    r.add_argument("--seed", type=int, default=0, help=f"root seed, 0..{SEED_MAX} (default 0)")
     r.add_argument("--jobs", type=int, default=1, help="local processes for sweep points (default 1)")
     r.add_argument("--dask", default=None, metavar="ADDRESS", help="run sweep points on a Dask scheduler, tcp://HOST:PORT")
     r.add_argument("--check", action="store_true", help="compare each result with its published numbers")
@@ -129,15 +332,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    """Entry point of the console script: the exit status (errors raise SystemExit with status 2)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    if not argv:
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        message = f"cimsim: error: {exc}".replace("\n", " ")
+        print(message, file=sys.stderr)
+        raise UsageExit(message) from None
 
 
 def console() -> None:
     """The console script: exit status from main."""
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit("cimsim: interrupted")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cimsim import _validate as v
 from cimsim.energy import Facility, Ledger, Record, crossbar_ledger, load_gpu, load_table, roofline
 from cimsim.energy.tables import entry
 
@@ -42,9 +43,12 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
 
     facility = facility or Facility()
     tables = (load_table(energy_table),) if energy_table else ()
-    g = load_gpu(gpu)  # validates the name before any work
+    g = load_gpu(gpu, tables=tables)  # validates the name before any work; a user table may add a GPU
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ValueError(f"batch must be an int >= 1, got {batch!r}")
+    v.integer_at_least("seed", seed, 0)  # every argument checked before training
+    v.integer_at_least("noise_seeds", noise_seeds, 1)
+    t_s = v.time_s("t_s", t_s)
     steps = tqdm(total=5, desc="compare", disable=not progress, leave=False)
     mlp = train_mlp(seed=seed)
     steps.update()
@@ -121,30 +125,88 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def plot(result: dict[str, Any], png: Path) -> None:
-    """Bar charts: energy per inference (log) with accuracy, and gCO2e per million inferences."""
-    plt = pyplot()
+def _short(system: str) -> str:
+    return system.replace("NVIDIA ", "").replace(" SXM", "").replace(", ", "\n").replace(" (", "\n(")
+
+
+def _color(system: str) -> str:
+    return "tab:green" if "crossbar" in system else "tab:purple" if "SNN" in system else "tab:gray"
+
+
+def _energy_panel(ax, result: dict[str, Any]) -> None:
+    """Bars of IT energy per inference (log) with accuracy and label; gCO2e per million on the right axis."""
     rows = result["rows"]
-    names = [r["system"].replace("NVIDIA ", "").replace(" SXM", "").replace(", ", "\n").replace(" (", "\n(")
-             for r in rows]
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
-    e = [r["energy_J_per_inference"] for r in rows]
-    colors = ["tab:green" if "crossbar" in r["system"] else "tab:purple" if "SNN" in r["system"] else "tab:gray" for r in rows]
-    bars = axes[0].bar(range(len(rows)), e, color=colors)
-    axes[0].set_yscale("log")
-    axes[0].set_ylabel("IT energy per inference (J)")
+    bars = ax.bar(range(len(rows)), [r["energy_J_per_inference"] for r in rows],
+                  color=[_color(r["system"]) for r in rows])
+    ax.set_yscale("log")
+    ax.set_ylim(top=10 * max(r["energy_J_per_inference"] for r in rows))  # room for the labels
+    ax.set_ylabel("IT energy per inference (J)")
     for b, r in zip(bars, rows):
-        axes[0].annotate(f"{100 * r['accuracy']:.1f}%\n{r['label']}", (b.get_x() + b.get_width() / 2, b.get_height()),
-                         ha="center", va="bottom", fontsize=7)
-    axes[1].bar(range(len(rows)), [r["gco2e_per_million"] for r in rows], color="tab:brown")
-    axes[1].set_yscale("log")
-    axes[1].set_ylabel("gCO2e per million inferences (at the wall)")
-    for ax in axes:
-        ax.set_xticks(range(len(rows)), names, fontsize=7)
-        ax.grid(alpha=0.3, axis="y")
-    fig.suptitle(f"digits MLP {result['workload']['layers']}: analog crossbar vs GPU "
-                 f"(PUE {result['config']['facility']['pue']})")
+        ax.annotate(f"{100 * r['accuracy']:.1f}%\n{r['label']}", (b.get_x() + b.get_width() / 2, b.get_height()),
+                    ha="center", va="bottom", fontsize=7)
+    # every facility column is IT energy x a constant of the facility: one axis shows them (here carbon)
+    k = rows[0]["gco2e_per_million"] / rows[0]["energy_J_per_inference"]
+    sec = ax.secondary_yaxis("right", functions=(lambda e: e * k, lambda g: g / k))
+    sec.set_ylabel("gCO2e per million inferences (at the wall)")
+    ax.set_xticks(range(len(rows)), [_short(r["system"]) for r in rows], fontsize=7)
+    ax.grid(alpha=0.3, axis="y")
+    ax.set_title("energy per inference (labels: accuracy, source)", fontsize=10)
+
+
+def _latency_panel(ax, result: dict[str, Any]) -> None:
+    """Latency vs energy per inference, one point per row: all-in rows filled, per-operation rows hollow
+    (they leave out the chip's overheads), the label (measured / simulated / estimated) beside the name."""
+    from matplotlib.lines import Line2D
+
+    notes = []
+    for r in sorted(result["rows"], key=lambda r: -r["energy_J_per_inference"]):
+        x, y, c = r["latency_s"], r["energy_J_per_inference"], _color(r["system"])
+        ax.plot(x, y, "o", ms=9, mew=1.5, color=c, mfc=c if r["scope"] == "all-in" else "white")
+        notes.append(ax.annotate(f"{_short(r['system']).replace(chr(10), ' ')}: {r['label']}", (x, y), xytext=(8, 0),
+                                 textcoords="offset points", fontsize=7, va="center"))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.margins(0.12)
+    lo, hi = ax.get_xlim()
+    ax.set_xlim(lo, hi * 100)  # room for the names right of the points
+    ax.set_xlabel("latency to a result (s; GPU: the whole batch)")
+    ax.set_ylabel("IT energy per inference (J)")
+    ax.set_title("latency vs energy", fontsize=10)
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(handles=[Line2D([], [], ls="none", marker="o", color="k", label="all-in"),
+                       Line2D([], [], ls="none", marker="o", color="k", mfc="white",
+                              label="per-operation (no chip overheads)")], fontsize=7, loc="lower right")
+    return notes
+
+
+def _unclutter(fig, notes) -> None:
+    """Moves annotations (highest point first) down in 2-point steps until none overlaps one placed before."""
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    for note in notes:
+        for _ in range(40):
+            box = note.get_window_extent(renderer).expanded(1.0, 1.15)
+            if not any(box.overlaps(b) for b in placed):
+                break
+            dx, dy = note.xyann
+            note.xyann = (dx, dy - 2)
+        placed.append(note.get_window_extent(renderer))
+
+
+def plot(result: dict[str, Any], png: Path) -> None:
+    """Left: energy per inference (log bars, accuracy and label on each; gCO2e per million inferences on
+    the right axis, since every facility column is energy times a constant). Right: latency vs energy per
+    inference, the one column of the table that energy does not determine."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5))
+    _energy_panel(axes[0], result)
+    notes = _latency_panel(axes[1], result)
+    fac = result["config"]["facility"]
+    others = "GPU" + (" and SNN" if result["snn"]["available"] else "")
+    fig.suptitle(f"digits MLP {result['workload']['layers']}: PCM crossbar vs {others} "
+                 f"(PUE {fac['pue']}, {fac['grid_gco2_per_kwh']:g} gCO2e/kWh)")
     fig.tight_layout()
+    _unclutter(fig, notes)
     save_figure(fig, png)
 
 
