@@ -97,12 +97,12 @@ def test_custom_device_in_jax_draw_by_draw():
     y_np = R.mvm(x, rng=np.random.default_rng(3), backend="numpy")
     z = np.random.default_rng(3).standard_normal((len(R.blocks), 5, 40))
     with jax.enable_x64(True):
-        AJ = ja.program(jnp.asarray(W), FEFET, ReplayDraws(rec_p.record, jnp.asarray))
-        B = ja.read(AJ, 3600.0, FEFET, ReplayDraws(rec_r.record, jnp.asarray))
+        AJ = ja.program(jnp.asarray(W), FEFET, key=ReplayDraws(rec_p.record, jnp.asarray))
+        B = AJ.read(3600.0, key=ReplayDraws(rec_r.record, jnp.asarray)).blocks
         y_j = np.asarray(jt.mvm_with_normals(B, jnp.asarray(x), FEFET, jnp.asarray(z)))
         # and with its own keys, jitted
-        y_key = jax.jit(lambda k: jt.mvm(ja.read(ja.program(jnp.asarray(W), FEFET, k), 3600.0, FEFET, k), jnp.asarray(x),
-                                         FEFET, k))(jax.random.PRNGKey(0))
+        y_key = jax.jit(lambda k: ja.program(jnp.asarray(W), FEFET, key=k).read(3600.0, key=k).mvm(jnp.asarray(x), key=k))(
+            jax.random.PRNGKey(0))
     np.testing.assert_allclose(y_j, y_np, rtol=0, atol=1e-9 * np.abs(y_np).max())
     assert np.all(np.isfinite(np.asarray(y_key)))
 

@@ -121,11 +121,11 @@ def test_jax_rejects_nan_inf_complex_and_bad_times():
     from cimsim.jx import tile as jt
 
     cfg = cimsim.presets.PCM
-    A = ja.program(jnp.ones((3, 4)), cfg, jax.random.PRNGKey(0))
+    A = ja.program(jnp.ones((3, 4)), cfg, key=jax.random.PRNGKey(0))
     for t_s, match in ((np.inf, "t_s must be finite"), (np.nan, "t_s must be finite"), (-2.0, "t_s must be finite")):
         with pytest.raises(ValueError, match=match):
-            ja.read(A, t_s, cfg, jax.random.PRNGKey(1))
-    B = ja.read(A, 1.0, cfg, jax.random.PRNGKey(1))
+            A.read(t_s, key=jax.random.PRNGKey(1))
+    B = A.read(1.0, key=jax.random.PRNGKey(1)).blocks
     for x, match in ((jnp.array([[1.0, jnp.nan, 0, 0]]), "x must be finite"),
                      (jnp.array([1.0, 2.0, jnp.inf, 0.0]), "x must be finite"),
                      (np.ones(4) + 1j, "x must be a real integer or float array, got a complex array"),

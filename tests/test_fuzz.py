@@ -110,13 +110,12 @@ def test_energy_table_loader(tmp_path_factory, table, raw):
 def test_jax_forward(x, t_s, seed):
     jax = pytest.importorskip("jax")
     from cimsim.jx import array as ja
-    from cimsim.jx import tile as jt
 
     cfg = cimsim.presets.PCM
     W = np.random.default_rng(seed).standard_normal((3, 4))
 
     def run():
-        B = ja.read(ja.program(W, cfg, jax.random.PRNGKey(seed)), t_s, cfg, jax.random.PRNGKey(seed + 1))
-        return jt.mvm(B, x, cfg, jax.random.PRNGKey(seed + 2))
+        R = ja.program(W, cfg, key=jax.random.PRNGKey(seed)).read(t_s, key=jax.random.PRNGKey(seed + 1))
+        return R.mvm(x, key=jax.random.PRNGKey(seed + 2))
 
     _finite_or_named(run)

@@ -66,8 +66,8 @@ def test_program_read_mvm_match_numpy_draw_by_draw(name):
     z = np.random.default_rng(3).standard_normal((len(R.blocks), 4, 20))
     with jax.enable_x64(True):
         replay_p, replay_r = ReplayDraws(rec_p.record, jnp.asarray), ReplayDraws(rec_r.record, jnp.asarray)
-        AJ = ja.program(jnp.asarray(W), cfg, replay_p, bias=jnp.asarray(b))
-        B = ja.read(AJ, 86400.0, cfg, replay_r)
+        AJ = ja.program(jnp.asarray(W), cfg, key=replay_p, bias=jnp.asarray(b))
+        B = AJ.read(86400.0, key=replay_r).blocks
         assert replay_p.remaining == 0 and replay_r.remaining == 0  # the same draws, all used
         for field in A.state._fields:
             np.testing.assert_allclose(np.asarray(getattr(AJ.state, field)), getattr(A.state, field), rtol=1e-12,
@@ -87,7 +87,7 @@ def test_exact_ir_drop_in_jax_matches_numba_solver():
     cfg = dataclasses.replace(cimsim.presets.IDEAL, r_row_ohm=1.0, r_col_ohm=0.5, tile_rows=10, tile_cols=6)
     R = cimsim.program(W, cfg).read(0.0)
     with jax.enable_x64(True):  # 2 x 2 tiles of one shape: one compilation
-        B = jax.jit(lambda W: ja.read(ja.program(W, cfg, None), 0.0, cfg, None))(jnp.asarray(W))
+        B = jax.jit(lambda W: ja.program(W, cfg).read(0.0).blocks)(jnp.asarray(W))
         for b, blk in zip(B.gd_T, R.blocks):
             np.testing.assert_allclose(np.asarray(b), blk.gd_T, rtol=0, atol=1e-9 * np.abs(blk.gd_T).max())
 
@@ -99,7 +99,7 @@ def test_first_order_ir_drop_matches_numpy():
                               tile_rows=8, tile_cols=5)
     R = cimsim.program(W, cfg).read(0.0)
     with jax.enable_x64(True):
-        B = ja.read(ja.program(jnp.asarray(W), cfg, jax.random.PRNGKey(0)), 0.0, cfg, jax.random.PRNGKey(1))
+        B = ja.program(jnp.asarray(W), cfg, key=jax.random.PRNGKey(0)).read(0.0, key=jax.random.PRNGKey(1)).blocks
         for b, blk in zip(B.gd_T, R.blocks):
             np.testing.assert_allclose(np.asarray(b), blk.gd_T, rtol=1e-12, atol=1e-20)
 
@@ -112,7 +112,7 @@ def test_jax_program_read_under_jit_and_vmap_over_keys():
 
     def run(key):
         k1, k2, k3 = jax.random.split(key, 3)
-        return jt.mvm(ja.read(ja.program(W, cfg, k1), 10.0, cfg, k2), x, cfg, k3)
+        return ja.program(W, cfg, key=k1).read(10.0, key=k2).mvm(x, key=k3)
 
     keys = jax.random.split(jax.random.PRNGKey(0), 5)
     ys = jax.jit(jax.vmap(run))(keys)
@@ -125,7 +125,7 @@ def test_jax_program_read_under_jit_and_vmap_over_keys():
 
 def test_missing_key_is_a_clear_error():
     with pytest.raises(ValueError, match="key is required: PCMDevice draws random numbers"):
-        ja.program(jnp.ones((2, 3)), cimsim.presets.PCM, None)
+        ja.program(jnp.ones((2, 3)), cimsim.presets.PCM)
 
 
 @pytest.mark.parametrize("bits", [1, 3, 8])
@@ -184,11 +184,11 @@ def test_check_input_errors():
 def test_jax_bad_input():
     cfg = cimsim.presets.PCM
     with pytest.raises(ValueError, match="W must be finite"):
-        ja.program(jnp.array([[1.0, jnp.nan]]), cfg, jax.random.PRNGKey(0))
+        ja.program(jnp.array([[1.0, jnp.nan]]), cfg, key=jax.random.PRNGKey(0))
     with pytest.raises(ValueError, match="W must have ndim"):
-        ja.program(jnp.ones(3), cfg, jax.random.PRNGKey(0))
+        ja.program(jnp.ones(3), cfg, key=jax.random.PRNGKey(0))
     with pytest.raises(ValueError, match=r"bias must have shape \(2,\)"):
-        ja.program(jnp.ones((2, 3)), cfg, jax.random.PRNGKey(0), bias=jnp.ones(3))
+        ja.program(jnp.ones((2, 3)), cfg, key=jax.random.PRNGKey(0), bias=jnp.ones(3))
     p = models.init_mlp(jax.random.PRNGKey(0))
     with pytest.raises(ValueError, match="y must be integer labels"):
         fit(p, models.mlp_forward, np.ones((4, 64)), np.ones(3, dtype=int), key=jax.random.PRNGKey(0), hwa=None)

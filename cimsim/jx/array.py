@@ -1,8 +1,9 @@
 """Programming and reading crossbar arrays in JAX: the same pipeline as cimsim.program / ProgrammedArray.read.
 
-    A = program(W, cfg, key, bias=b)      # mapping to differential pairs, device programming, GDC references
-    blocks = read(A, t_s, cfg, key)       # device read at t_s (drift, slow noise drawn once), IR drop, GDC
-    y = tile.mvm(blocks, x, cfg, key)     # per-MVM noise, DAC, ADC
+    A = program(W, cfg, key=k1, bias=b)   # mapping to differential pairs, device programming, GDC references
+    R = A.read(t_s, key=k2)               # device read at t_s (drift, slow noise drawn once), IR drop, GDC
+    y = R.mvm(x, key=k3)                  # per-MVM noise, DAC, ADC; x (in,) or (batch, in)
+Both are pytrees whose config is static (jit, vmap and grad pass through them).
 
 The equations are not retyped here: ``cimsim.array.program_tiles`` / ``read_tiles``, the device's own
 ``program`` / ``read`` and ``cimsim.mapping`` run on jax.numpy. Every device works, a user's own class
@@ -23,33 +24,84 @@ from .. import _validate as v
 from ..array import Programmed, program_tiles, read_tiles
 from ..config import CrossbarConfig
 from ..draws import as_draws
+from . import tile
 from .tile import Blocks
 
 
-class ProgrammedJ(NamedTuple):
-    """A programmed array in JAX (a pytree).
+@jax.tree_util.register_pytree_node_class
+class ReadArrayJ:
+    """A programmed array as read at one time t (a pytree; the config is static).
+
+    Attributes:
+        blocks: per-row-block arrays (cimsim.jx.tile.Blocks). config: the CrossbarConfig.
+    """
+
+    def __init__(self, blocks: Blocks, config: CrossbarConfig):
+        self.blocks, self.config = blocks, config
+
+    def tree_flatten(self):
+        return (self.blocks,), self.config
+
+    @classmethod
+    def tree_unflatten(cls, config, children):
+        return cls(children[0], config)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(out, in) of the weight matrix."""
+        return self.blocks.gd_T[0].shape[1], sum(g.shape[0] for g in self.blocks.gd_T)
+
+    def mvm(self, x, *, key: jax.Array | None = None) -> jax.Array:
+        """y ~ W x (+ bias) for x (in,) or (batch, in), per-MVM noise drawn from ``key``."""
+        return tile.mvm(self.blocks, x, self.config, key)
+
+
+@jax.tree_util.register_pytree_node_class
+class ProgrammedArrayJ:
+    """A weight matrix programmed onto tiles at t = 0 (a pytree; the config is static).
 
     Attributes:
         state: the device state (a NamedTuple with g_prog_S (2, out, in) and the device's other arrays).
-        scales_S: conductance per unit weight (n_row_blocks, out).
-        gdc_ref: per-tile GDC readout at programming, or None.
-        bias: digital bias (out,) or None.
+        scales_S: conductance per unit weight (n_row_blocks, out). gdc_ref: GDC references or None.
+        bias: digital bias (out,) or None. config: the CrossbarConfig.
     """
 
-    state: Any
-    scales_S: jax.Array
-    gdc_ref: jax.Array | None
-    bias: jax.Array | None
+    def __init__(self, state, scales_S, gdc_ref, bias, config: CrossbarConfig):
+        self.state, self.scales_S, self.gdc_ref, self.bias, self.config = state, scales_S, gdc_ref, bias, config
+
+    def tree_flatten(self):
+        return (self.state, self.scales_S, self.gdc_ref, self.bias), self.config
+
+    @classmethod
+    def tree_unflatten(cls, config, children):
+        return cls(*children, config)
 
     @property
     def g_prog_S(self) -> jax.Array:
         """Programmed conductances (2, out, in) = [G+, G-] (S)."""
         return self.state.g_prog_S
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(out, in) of the weight matrix."""
+        return self.state.g_prog_S.shape[1], self.state.g_prog_S.shape[2]
+
+    def read(self, t_s, *, key: Any = None) -> ReadArrayJ:
+        """The array read t_s seconds after programming: the device's slow noise drawn once from ``key``."""
+        cfg = self.config
+        v.time_or_traced("t_s", t_s)
+        T = read_tiles(Programmed(self.state, self.scales_S, self.gdc_ref), cfg, t_s, _source(key, cfg), xp=jnp)
+        return ReadArrayJ(Blocks(T.gd_T, T.k_T, T.col_factor, self.bias), cfg)
+
+    def mvm(self, x, *, key: jax.Array | None = None, t_s=0.0) -> jax.Array:
+        """Shorthand for ``self.read(t_s, key=k1).mvm(x, key=k2)`` with (k1, k2) split from ``key``."""
+        k1, k2 = (None, None) if key is None else jax.random.split(key)
+        return self.read(t_s, key=k1).mvm(x, key=k2)
+
 
 def _check_config(cfg) -> None:
     if not isinstance(cfg, CrossbarConfig):
-        raise ValueError(f"cfg must be a cimsim.CrossbarConfig, got {type(cfg).__name__}")
+        raise ValueError(f"config must be a cimsim.CrossbarConfig, got {type(cfg).__name__}")
 
 
 def _check_weights(W, bias) -> None:
@@ -73,25 +125,17 @@ def _source(key: Any, cfg) -> Any:
     return as_draws(key, name="key")
 
 
-def program(W, cfg, key: Any, bias=None) -> ProgrammedJ:
+def program(W, config: CrossbarConfig, *, key: Any = None, bias=None) -> ProgrammedArrayJ:
     """Maps W (out, in) onto differential pairs and programs them (t = 0), drawing from ``key``.
 
     Args:
         W: weights (out, in), a JAX or numpy array (float64 under ``jax.enable_x64``).
-        cfg: a CrossbarConfig (static).
+        config: a CrossbarConfig (static).
         key: a JAX PRNG key, or a cimsim.draws.Draws (None for noise-free devices).
         bias: optional digital bias (out,).
     """
-    _check_config(cfg)
+    _check_config(config)
     _check_weights(W, bias)
     W = jnp.asarray(W)
-    P = program_tiles(W, cfg, _source(key, cfg), xp=jnp)
-    return ProgrammedJ(P.state, P.scales_S, P.gdc_ref, None if bias is None else jnp.asarray(bias))
-
-
-def read(A: ProgrammedJ, t_s, cfg, key: Any) -> Blocks:
-    """The array read t_s seconds after programming: the device's slow noise drawn once from ``key``."""
-    _check_config(cfg)
-    v.time_or_traced("t_s", t_s)
-    T = read_tiles(Programmed(A.state, A.scales_S, A.gdc_ref), cfg, t_s, _source(key, cfg), xp=jnp)
-    return Blocks(T.gd_T, T.k_T, T.col_factor, A.bias)
+    P = program_tiles(W, config, _source(key, config), xp=jnp)
+    return ProgrammedArrayJ(P.state, P.scales_S, P.gdc_ref, None if bias is None else jnp.asarray(bias), config)

@@ -56,10 +56,8 @@ class HWAConfig:
             v.positive("clip_sigma", self.clip_sigma)
 
 
-def analog_dense(W: jax.Array, b: jax.Array, x: jax.Array, key: jax.Array | None, hwa: HWAConfig | None) -> jax.Array:
-    """A dense layer y = W x + b: digital when hwa is None, else the noisy quantized analog forward."""
-    if hwa is None:
-        return x @ W.T + b
+def hwa_matmul(W: jax.Array, x: jax.Array, key: jax.Array, hwa: HWAConfig) -> jax.Array:
+    """The noisy, quantized analog product x @ W^T used in HWA training (W (out, in), x (batch, in))."""
     k_w, k_o = jax.random.split(key)
     w_max = jax.lax.stop_gradient(jnp.max(jnp.abs(W)))
     Wn = W + hwa.eta * w_max * jax.random.normal(k_w, W.shape, W.dtype)
@@ -67,7 +65,17 @@ def analog_dense(W: jax.Array, b: jax.Array, x: jax.Array, key: jax.Array | None
     xs = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(x), axis=1, keepdims=True), 1e-12))
     xq = quantize_ste(x / xs, hwa.dac_bits, 1.0)
     y = xq @ (Wn / colmax[:, None]).T + hwa.out_noise * jax.random.normal(k_o, (x.shape[0], W.shape[0]), x.dtype)
-    return quantize_ste(y, hwa.adc_bits, hwa.out_bound) * colmax[None, :] * xs + b
+    return quantize_ste(y, hwa.adc_bits, hwa.out_bound) * colmax[None, :] * xs
+
+
+def analog_dense(W: jax.Array, b: jax.Array, x: jax.Array, key: jax.Array | None, hwa: HWAConfig | None) -> jax.Array:
+    """A dense layer y = W x + b: digital when hwa is None, else the noisy quantized analog forward."""
+    if hwa is None:
+        return x @ W.T + b
+    if key is None:
+        raise ValueError("key is required for the hardware-aware forward (weight and output noise): "
+                         "pass key=jax.random.PRNGKey(seed)")
+    return hwa_matmul(W, x, key, hwa) + b
 
 
 def clip_weights(params, clip_sigma: float | None):

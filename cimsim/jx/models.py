@@ -14,7 +14,6 @@ import numpy as np
 
 from ..workloads.mlp import mlp_apply
 from . import array as ja
-from . import tile as jt
 from .hwa import HWAConfig, analog_dense
 
 
@@ -63,8 +62,8 @@ def crossbar_logits(params, x, cfg, *, t_s: float, key: jax.Array, model: str = 
     keys = jax.random.split(key, 3 * len(params))
 
     def layer(i, W, b, h):
-        A = ja.program(W, cfg, keys[3 * i], bias=b)
-        return jt.mvm(ja.read(A, t_s, cfg, keys[3 * i + 1]), h, cfg, keys[3 * i + 2])
+        A = ja.program(W, cfg, key=keys[3 * i], bias=b)
+        return A.read(t_s, key=keys[3 * i + 1]).mvm(h, key=keys[3 * i + 2])
 
     if model == "mlp":
         return mlp_apply(params, x, layer, jax.nn.relu)
