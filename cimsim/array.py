@@ -20,6 +20,8 @@ from .backends import get_backend
 from .config import CrossbarConfig
 from .counts import OpCounts
 from .forward import RowBlock, forward
+from ._normals import standard_normals
+from .draws import as_draws
 from .mapping import conductance_scales, edges, gdc_factors, gdc_readout, map_to_pairs, weight_noise_coeff
 
 
@@ -52,12 +54,14 @@ class ReadTiles(NamedTuple):
 def _check_scales(scales: np.ndarray, cfg: CrossbarConfig) -> None:
     """The weights' magnitudes must map onto conductances and back within float64."""
     back = 1.0 / (cfg.v_read_V * scales)
-    bad = ~(np.isfinite(scales) & np.isfinite(back) & (scales > 0))
+    fi = np.finfo(cfg.dtype)
+    bad = ~(np.isfinite(scales) & np.isfinite(back) & (scales > 0) & (back > fi.tiny) & (back < fi.max / 1e6))
     if bad.any():
         g_span = cfg.device.g_max_S - cfg.device.g_min_S
         raise ValueError(f"W cannot be mapped onto conductances: a tile's (or column's) max |W| of "
                          f"{g_span / scales[bad].flat[0]:.3g} gives a scale of {scales[bad].flat[0]:.3g} S per unit weight, "
-                         "outside float64's range; rescale W (e.g. to max |W| = 1) and fold the factor into the digital side")
+                         f"outside the range of the configuration's dtype {cfg.dtype}; rescale W (e.g. to max |W| = 1) "
+                         "and fold the factor into the digital side")
 
 
 def program_tiles(W: Any, cfg: CrossbarConfig, rng: Any, *, xp: Any = np) -> Programmed:
@@ -176,18 +180,25 @@ class ReadArray:
             y (out,) or (batch, out), and the counts when asked.
         """
         x2, single = _check_x(x, self.shape[1])
+        dt = np.dtype(self.config.dtype)
+        if dt != x2.dtype and np.abs(x2).max() > np.finfo(dt).max:
+            raise ValueError(f"x must fit the configuration's dtype {dt} (max {np.finfo(dt).max:.3g}), got max |x| = "
+                             f"{np.abs(x2).max():.3g}; use dtype='float64'")
+        x2 = x2.astype(dt, copy=False)
         be = get_backend(backend if backend is not None else self.config.backend)
         v.generator("rng", rng, required=self.config.per_mvm_noise)
         z = None
         if self.config.per_mvm_noise:
-            z = rng.standard_normal((len(self.blocks), x2.shape[0], self.shape[0]))
+            shape = (len(self.blocks), x2.shape[0], self.shape[0])
+            z = standard_normals(rng, shape, dt) if isinstance(rng, np.random.Generator) else \
+                np.asarray(as_draws(rng).normal(shape), dtype=dt)
         with np.errstate(over="ignore", invalid="ignore"):
             y = forward(x2, [b.gd_T for b in self.blocks], [b.k_T for b in self.blocks],
                         [b.col_factor for b in self.blocks], self.config, z, be)
             if self.bias is not None:
                 y += self.bias
         if not np.all(np.isfinite(y)):
-            raise ValueError(f"the MVM result overflows float64 (max |x| = {np.abs(x2).max():.3g}, max |y| beyond "
+            raise ValueError(f"the MVM result overflows {dt} (max |x| = {np.abs(x2).max():.3g}, max |y| beyond "
                              "1.8e308); rescale x or W")
         y = y[0] if single else y
         return (y, self.op_counts(x2.shape[0])) if return_counts else y
@@ -235,8 +246,8 @@ class ProgrammedArray:
         P = Programmed(self.state, self.scales_S, self.gdc_ref)
         T = read_tiles(P, cfg, t_s, rng, xp=np, k_dtype=np.float32)
         blocks = tuple(
-            RowBlock(start=int(a), stop=int(b), gd_T=np.ascontiguousarray(g), k_T=None if k is None else np.ascontiguousarray(k),
-                     col_factor=cf)
+            RowBlock(start=int(a), stop=int(b), gd_T=np.ascontiguousarray(g, dtype=cfg.dtype),
+                     k_T=None if k is None else np.ascontiguousarray(k), col_factor=cf.astype(cfg.dtype))
             for a, b, g, k, cf in zip(self.row_edges[:-1], self.row_edges[1:], T.gd_T, T.k_T, T.col_factor))
         return ReadArray(config=cfg, t_s=t_s, g_S=T.g_S, blocks=blocks, bias=self.bias)
 

@@ -37,6 +37,11 @@ class CrossbarConfig:
         gdc: global drift compensation per tile (docs/references.md s.1).
         backend: "numba" (default, fused kernels), "numpy" (reference), or a name registered with
             cimsim.backends.register_backend.
+        dtype: the float type of the MVM ("float32", the default where device noise dwarfs float32
+            rounding, or "float64": the reference, and the IDEAL preset's). Programming, reading, GDC and
+            the noise coefficients are always computed in float64; the read conductances, the DAC/ADC
+            arithmetic, the products and the per-MVM normals are in dtype. docs/performance.md has the
+            error of float32 against float64 relative to the device noise.
     """
 
     device: Any = field(default_factory=IdealDevice)
@@ -53,6 +58,7 @@ class CrossbarConfig:
     ir_drop: str = "exact"
     gdc: bool = False
     backend: str = "numba"
+    dtype: str = "float32"
 
     def __post_init__(self) -> None:
         check_device(self.device)
@@ -72,6 +78,7 @@ class CrossbarConfig:
         if not isinstance(self.gdc, bool):
             raise ValueError(f"gdc must be True or False, got {self.gdc!r}")
         v.one_of("backend", self.backend, available_backends())
+        v.one_of("dtype", self.dtype, ("float32", "float64"))
 
     @property
     def per_mvm_noise(self) -> bool:

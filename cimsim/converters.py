@@ -41,7 +41,8 @@ def quantize(u: Any, bits: int | None, bound: Any, *, xp: Any = None) -> Any:
     if bits is None:
         return u if bound is None else xp.clip(u, -bound, bound)
     if bits == 1:
-        return xp.where(u >= 0.0, bound, -bound)
+        out = xp.where(u >= 0.0, bound, -bound)
+        return out.astype(u.dtype) if xp is np and isinstance(u, np.ndarray) else out
     n = half_levels(bits)
     step = bound / n
     return xp.clip(xp.round(u / step), -n, n) * step  # round half to even, as numpy.rint

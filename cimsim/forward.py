@@ -67,7 +67,7 @@ def adc_step(current_A: Any, var_A2: Any, z: Any, out_var_A2: float, bits: int |
         column (GDC alpha / (v_read s)). scale: (batch,) input scales from the DAC step.
     """
     if z is not None:
-        std = xp.sqrt(var_A2 + out_var_A2) if var_A2 is not None else xp.sqrt(xp.asarray(out_var_A2))
+        std = xp.sqrt(var_A2 + out_var_A2) if var_A2 is not None else xp.sqrt(xp.asarray(out_var_A2, current_A.dtype))
         current_A = current_A + std * z
     return (quantize(current_A, bits, bound_A, xp=xp) * col_factor[None, :]) * scale[:, None]
 

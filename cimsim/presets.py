@@ -24,6 +24,7 @@ IDEAL = CrossbarConfig(
     adc=ADC(bits=None, out_bound=None, out_noise=0.0),
     w_noise=0.0,
     gdc=False,
+    dtype="float64",  # the exact reference: W @ x to float64 rounding
 )
 
 PCM = CrossbarConfig(

@@ -92,3 +92,39 @@ def test_concurrent_threads_do_not_crash_and_match_serial():
         threaded = list(pool.map(work, range(8)))
     for (a, b), (c, d) in zip(serial, threaded):
         assert a.tobytes() == c.tobytes() and b.tobytes() == d.tobytes()
+
+
+def test_parallel_normals_are_standard_and_independent_of_threads():
+    from scipy import stats
+
+    from cimsim._normals import BLOCK, standard_normals
+
+    shape = (3, 100, BLOCK // 50)  # several blocks
+    for dtype in (np.float32, np.float64):
+        a = standard_normals(np.random.default_rng(3), shape, dtype, n_threads=1)
+        b = standard_normals(np.random.default_rng(3), shape, dtype, n_threads=2)
+        assert a.dtype == dtype and a.tobytes() == b.tobytes()
+        assert stats.kstest(a.ravel().astype(np.float64), "norm").pvalue > 1e-3
+        blocks = a.reshape(-1)[: 4 * BLOCK].reshape(4, BLOCK)  # neighbouring streams are uncorrelated
+        assert abs(np.corrcoef(blocks)[np.triu_indices(4, 1)]).max() < 5 / np.sqrt(BLOCK)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_same_seed_same_bytes_at_1_and_2_threads(backend, monkeypatch):
+    """The whole noisy MVM (normals on a thread pool, numba kernels, BLAS) gives the same bytes whatever
+    the thread counts."""
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    cfg = dataclasses.replace(cimsim.presets.PCM, tile_rows=512, tile_cols=512)
+    W = np.random.default_rng(0).standard_normal((512, 512))
+    x = np.random.default_rng(1).standard_normal((160, 512))  # 160 x 512 normals: several blocks
+    R = cimsim.program(W, cfg, rng=np.random.default_rng(2)).read(3600.0, rng=np.random.default_rng(3))
+    out = []
+    for n in (1, 2):
+        monkeypatch.setenv("CIMSIM_NORMAL_THREADS", str(n))
+        with threadpool_limits(limits=n):
+            numba.set_num_threads(n)
+            out.append(R.mvm(x, rng=np.random.default_rng(4), backend=backend).tobytes())
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    assert out[0] == out[1]

@@ -56,7 +56,7 @@ class ToyFeFET:
         return xp.maximum(g * (1.0 + self.sigma_read * as_draws(rng).normal(g.shape, g.dtype)), 0.0)
 
 
-FEFET = dataclasses.replace(cimsim.presets.PCM, device=ToyFeFET(), gdc=False, tile_rows=64, tile_cols=32)
+FEFET = dataclasses.replace(cimsim.presets.PCM, device=ToyFeFET(), gdc=False, tile_rows=64, tile_cols=32, dtype="float64")
 
 
 def test_custom_device_numpy_and_numba_agree():

@@ -10,7 +10,7 @@ from cimsim.devices import PCMDevice
 
 
 def _uniform_drift_array(W, gdc, nu=0.06):
-    cfg = dataclasses.replace(cimsim.presets.PCM, device=PCMDevice(prog_noise_scale=0.0, read_noise_scale=0.0),
+    cfg = dataclasses.replace(cimsim.presets.PCM, dtype="float64", device=PCMDevice(prog_noise_scale=0.0, read_noise_scale=0.0),
                               gdc=gdc, tile_rows=8, tile_cols=5)
     A = cimsim.program(W, cfg, rng=np.random.default_rng(0))
     state = A.state._replace(nu=np.full_like(A.state.nu, nu))
@@ -30,7 +30,7 @@ def test_uniform_drift_fully_compensated(t_s):
 def test_gdc_alpha_is_ratio_of_calibration_readouts():
     """alpha per tile = mean_i |sum_j Gd_ij(0)| / mean_i |sum_j Gd_ij(t)|, recomputed by hand."""
     W = np.random.default_rng(2).standard_normal((6, 10))
-    cfg = dataclasses.replace(cimsim.presets.PCM, tile_rows=10, tile_cols=6, weight_scaling="tile")
+    cfg = dataclasses.replace(cimsim.presets.PCM, tile_rows=10, tile_cols=6, weight_scaling="tile", dtype="float64")
     A = cimsim.program(W, cfg, rng=np.random.default_rng(3))
     R = A.read(86400.0, rng=np.random.default_rng(4))
     g0, gt = A.state.g_prog_S, R.g_S

@@ -43,7 +43,7 @@ def test_weights_map_back(preset, rng):
     """W_hat = (G+ - G-) / s recovers W exactly for ideal devices (mapping of docs/references.md s.1)."""
     cfg = dataclasses.replace(cimsim.presets.ALL[preset], device=cimsim.IdealDevice(
         g_max_S=cimsim.presets.ALL[preset].device.g_max_S, g_min_S=cimsim.presets.ALL[preset].device.g_min_S),
-        tile_rows=7, tile_cols=5)
+        tile_rows=7, tile_cols=5, dtype="float64")  # the mapping itself, at float64 precision
     W = rng.standard_normal((11, 13))
     R = cimsim.program(W, cfg).read(0.0)
     np.testing.assert_allclose(R.weights(), W, rtol=1e-12, atol=1e-12)

@@ -22,6 +22,7 @@ CONFIGS = {
                                             adc=ADC(bits=4, out_bound=3.0, out_noise=0.1), w_noise_type="constant"),
     "ideal": cimsim.presets.IDEAL,
 }
+CONFIGS = {k: dataclasses.replace(c, dtype="float64") for k, c in CONFIGS.items()}  # the float64 reference
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -50,6 +51,7 @@ DEVICE_CONFIGS = {
     "reram-first-order-ir": dataclasses.replace(cimsim.presets.RERAM, r_row_ohm=2.0, r_col_ohm=1.0,
                                                 ir_drop="first_order", tile_rows=64, tile_cols=16),
 }
+DEVICE_CONFIGS = {k: dataclasses.replace(c, dtype="float64") for k, c in DEVICE_CONFIGS.items()}
 
 
 @pytest.mark.parametrize("name", list(DEVICE_CONFIGS))

@@ -11,8 +11,8 @@ from ..forward import adc_step, dac_step
 
 
 def zeros(shape: tuple[int, int], like: np.ndarray) -> np.ndarray:
-    """The float64 accumulator y."""
-    return np.zeros(shape)
+    """The accumulator y, in the working float type of the inputs."""
+    return np.zeros(shape, dtype=like.dtype)
 
 
 def dac(x: np.ndarray, bits: int | None, fixed: bool, x_range: float, v_read_V: float,
@@ -30,6 +30,6 @@ def adc_accumulate(y: np.ndarray, current_A: np.ndarray, var_A2: np.ndarray | No
                    out_var_A2: float, bits: int | None, bound_A: float | None,
                    col_factor: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Adds one row block's converted outputs into y in place (cimsim.forward.adc_step); returns y."""
-    var = None if var_A2 is None else var_A2.astype(np.float64)
+    var = None if var_A2 is None else var_A2.astype(y.dtype)
     y += adc_step(current_A, var, z, out_var_A2, bits, bound_A, col_factor, scale, xp=np)
     return y
