@@ -13,10 +13,10 @@ from ..circuit._jax import ir_drop_matrix_jax as ir_drop_matrix
 from ..circuit._jax import solve_ir_drop_jax as solve_ir_drop
 from . import array, hwa, models, tile, transform
 from .array import ProgrammedArrayJ, ReadArrayJ, program
-from .hwa import HWAConfig, TrainState, analog_dense, fit, hwa_matmul, init_state, update
+from .hwa import HWAConfig, TrainState, analog_dense, fit, hwa_matmul, init_state, train_epoch, update
 from .ste import quantize, quantize_ste
 from .transform import AnalogModel, Site, analog_model
 
 __all__ = ["AnalogModel", "HWAConfig", "ProgrammedArrayJ", "ReadArrayJ", "Site", "TrainState", "analog_dense",
            "analog_model", "array", "fit", "hwa", "hwa_matmul", "init_state", "ir_drop_first_order", "ir_drop_matrix",
-           "models", "program", "quantize", "quantize_ste", "solve_ir_drop", "tile", "transform", "update"]
+           "models", "program", "quantize", "quantize_ste", "solve_ir_drop", "tile", "train_epoch", "transform", "update"]

@@ -99,14 +99,13 @@ def init_state(params, optimizer: optax.GradientTransformation, key: jax.Array) 
     return TrainState(params, optimizer.init(params), jnp.zeros((), jnp.int32), key)
 
 
-@partial(jax.jit, static_argnames=("forward", "optimizer", "hwa"))
-def update(state: TrainState, x: jax.Array, y: jax.Array, *, forward: Callable, optimizer, hwa) -> tuple[TrainState, jax.Array]:
-    """One optimizer step on a mini-batch; returns the new state and the loss."""
+def _step(state: TrainState, x: jax.Array, y: jax.Array, mask: jax.Array | None, forward: Callable, optimizer,
+          hwa) -> tuple[TrainState, jax.Array]:
     key, sub = jax.random.split(state.key)
 
     def loss_fn(params):
-        logits = forward(params, x, sub, hwa)
-        return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+        ce = optax.softmax_cross_entropy_with_integer_labels(forward(params, x, sub, hwa), y)
+        return ce.mean() if mask is None else jnp.sum(ce * mask) / jnp.sum(mask)
 
     loss, grads = jax.value_and_grad(loss_fn)(state.params)
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
@@ -115,9 +114,37 @@ def update(state: TrainState, x: jax.Array, y: jax.Array, *, forward: Callable, 
     return TrainState(params, opt_state, state.step + 1, key), loss
 
 
+@partial(jax.jit, static_argnames=("forward", "optimizer", "hwa"))
+def update(state: TrainState, x: jax.Array, y: jax.Array, *, forward: Callable, optimizer, hwa) -> tuple[TrainState, jax.Array]:
+    """One optimizer step on a mini-batch; returns the new state and the loss."""
+    return _step(state, x, y, None, forward, optimizer, hwa)
+
+
+@partial(jax.jit, static_argnames=("forward", "optimizer", "hwa", "batch"))
+def train_epoch(state: TrainState, x: jax.Array, y: jax.Array, key: jax.Array, *, forward: Callable, optimizer, hwa,
+                batch: int) -> tuple[TrainState, jax.Array]:
+    """One epoch compiled as a single ``lax.scan`` over shuffled mini-batches (no per-step Python dispatch).
+
+    The last, partial mini-batch is padded and masked out of the loss, so every step is the mean loss over
+    the real samples of its batch, as in a step-by-step loop. Returns the new state and the step losses.
+    """
+    n = x.shape[0]
+    steps = -(-n // batch)
+    order = jnp.concatenate([jax.random.permutation(key, n), jnp.zeros(steps * batch - n, jnp.int32)])
+    mask = (jnp.arange(steps * batch) < n).astype(x.dtype).reshape(steps, batch)
+
+    def body(state, inputs):
+        idx, m = inputs
+        return _step(state, x[idx], y[idx], m, forward, optimizer, hwa)
+
+    return jax.lax.scan(body, state, (order.reshape(steps, batch), mask))
+
+
 def fit(params, forward: Callable, x: np.ndarray, y: np.ndarray, *, key: jax.Array, hwa: HWAConfig | None,
         epochs: int = 60, batch: int = 64, lr: float = 1e-2) -> Any:
-    """Trains with Adam (cosine-decayed learning rate) on mini-batches; returns the trained params."""
+    """Trains with Adam (cosine-decayed learning rate) on mini-batches; returns the trained params.
+
+    Each epoch is one compiled ``lax.scan`` (train_epoch)."""
     v.integer_at_least("epochs", epochs, 1)
     v.integer_at_least("batch", batch, 1)
     v.positive("lr", lr)
@@ -134,8 +161,5 @@ def fit(params, forward: Callable, x: np.ndarray, y: np.ndarray, *, key: jax.Arr
     xj, yj = jnp.asarray(x, jnp.float32), jnp.asarray(y)
     for epoch in range(epochs):
         key, k_perm = jax.random.split(key)
-        order = np.asarray(jax.random.permutation(k_perm, len(x)))
-        for s in range(steps_per_epoch):
-            idx = order[s * batch:(s + 1) * batch]
-            state, _ = update(state, xj[idx], yj[idx], forward=forward, optimizer=optimizer, hwa=hwa)
+        state, _ = train_epoch(state, xj, yj, k_perm, forward=forward, optimizer=optimizer, hwa=hwa, batch=batch)
     return state.params
