@@ -13,6 +13,7 @@ from .circuit import ir_drop_first_order, ir_drop_matrix, solve_ir_drop
 from .config import CrossbarConfig
 from .converters import ADC, DAC, quantize
 from .counts import OpCounts
+from .slicing import Slicing
 from .devices import Device, IdealDevice, PCMDevice, ReRAMDevice
 
 try:
@@ -22,7 +23,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "ADC", "DAC", "CrossbarConfig", "Device", "IdealDevice", "available_backends", "draws", "namespace",
-    "register_backend", "OpCounts", "PCMDevice", "ProgrammedArray", "ReRAMDevice",
+    "Slicing", "register_backend", "OpCounts", "PCMDevice", "ProgrammedArray", "ReRAMDevice",
     "ReadArray", "circuit", "devices", "ir_drop_first_order", "ir_drop_matrix", "presets", "program", "quantize",
     "solve_ir_drop", "__version__",
 ]

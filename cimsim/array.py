@@ -22,7 +22,9 @@ from .counts import OpCounts
 from .forward import RowBlock, forward
 from ._normals import standard_normals
 from .draws import as_draws
+from ._xp import repeat_blocks
 from .mapping import conductance_scales, edges, gdc_factors, gdc_readout, map_to_pairs, weight_noise_coeff
+from .slicing import slice_targets
 
 
 def effective(g_S: Any, cfg: CrossbarConfig, row_edges: np.ndarray, col_edges: np.ndarray, *, xp: Any = np) -> Any:
@@ -43,12 +45,14 @@ class Programmed(NamedTuple):
 
 
 class ReadTiles(NamedTuple):
-    """The arrays of every row block at read time (any array namespace): see cimsim.forward.RowBlock."""
+    """The arrays of every plane at read time (any array namespace): see cimsim.forward.RowBlock and
+    cimsim.forward.forward (one plane per row block, or one per row block and weight slice)."""
 
     g_S: Any
     gd_T: tuple
     k_T: tuple
     col_factor: tuple
+    offsets: tuple | None = None
 
 
 def _check_scales(scales: np.ndarray, cfg: CrossbarConfig) -> None:
@@ -75,11 +79,28 @@ def program_tiles(W: Any, cfg: CrossbarConfig, rng: Any, *, xp: Any = np) -> Pro
         scales = conductance_scales(W, row_edges, col_edges, cfg.weight_scaling, dev.g_max_S - dev.g_min_S, xp=xp)
         if xp is np:
             _check_scales(scales, cfg)
-    state = dev.program(map_to_pairs(W, scales, row_edges, dev.g_min_S, dev.g_max_S, xp=xp), rng)
+    if cfg.slicing is None:
+        targets = map_to_pairs(W, scales, row_edges, dev.g_min_S, dev.g_max_S, xp=xp)
+    else:
+        u = repeat_blocks(xp, scales, row_edges) * W / (dev.g_max_S - dev.g_min_S)
+        targets = slice_targets(u, cfg.slicing, dev.g_min_S, dev.g_max_S, xp=xp)
+    state = dev.program(targets, rng)
     gdc_ref = None
     if cfg.gdc:
-        gdc_ref = gdc_readout(effective(state.g_prog_S, cfg, row_edges, col_edges, xp=xp), row_edges, col_edges, xp=xp)
+        gdc_ref = xp.stack([gdc_readout(effective(g, cfg, row_edges, col_edges, xp=xp), row_edges, col_edges, xp=xp)
+                            for g in _slice_pairs(state.g_prog_S, cfg, xp)])
+        gdc_ref = gdc_ref[0] if cfg.slicing is None else gdc_ref
     return Programmed(state, scales, gdc_ref)
+
+
+def _slice_pairs(g: Any, cfg: CrossbarConfig, xp: Any) -> list:
+    """The (2, out, in) conductance pairs of every slice (one plain pair without slicing; offset cells
+    paired with their reference at g_min)."""
+    if cfg.slicing is None:
+        return [g]
+    if cfg.slicing.signed == "differential":
+        return [g[i] for i in range(g.shape[0])]
+    return [xp.stack([g[i, 0], xp.full(g.shape[2:], cfg.device.g_min_S, dtype=g.dtype)]) for i in range(g.shape[0])]
 
 
 def read_tiles(P: Programmed, cfg: CrossbarConfig, t_s: Any, rng: Any, *, xp: Any = np,
@@ -90,20 +111,30 @@ def read_tiles(P: Programmed, cfg: CrossbarConfig, t_s: Any, rng: Any, *, xp: An
     ``k_dtype`` casts the noise coefficients (the numpy path keeps them float32: they only scale noise).
     """
     g = cfg.device.read(P.state, t_s, rng)
-    n_out, n_in = g.shape[1], g.shape[2]
+    n_out, n_in = g.shape[-2], g.shape[-1]
     row_edges, col_edges = edges(n_in, cfg.tile_rows), edges(n_out, cfg.tile_cols)
-    gd = effective(g, cfg, row_edges, col_edges, xp=xp)
-    alpha = xp.ones_like(P.scales_S)
-    if P.gdc_ref is not None:
-        alpha = gdc_factors(P.gdc_ref, gdc_readout(gd, row_edges, col_edges, xp=xp), col_edges, xp=xp)
-    k = weight_noise_coeff(g, cfg.w_noise, cfg.w_noise_type, cfg.device.g_max_S, xp=xp) if cfg.w_noise > 0 else None
+    pairs = _slice_pairs(g, cfg, xp)
+    weights = [1.0] if cfg.slicing is None else cfg.slicing.slice_weights()
+    refs = [P.gdc_ref] if cfg.slicing is None else [None if P.gdc_ref is None else P.gdc_ref[i] for i in range(len(pairs))]
+    planes = []  # per slice: (gd, k, alpha)
+    for gp, ref in zip(pairs, refs):
+        gd = effective(gp, cfg, row_edges, col_edges, xp=xp)
+        alpha = xp.ones_like(P.scales_S)
+        if ref is not None:
+            alpha = gdc_factors(ref, gdc_readout(gd, row_edges, col_edges, xp=xp), col_edges, xp=xp)
+        k = weight_noise_coeff(gp, cfg.w_noise, cfg.w_noise_type, cfg.device.g_max_S, xp=xp) if cfg.w_noise > 0 else None
+        planes.append((gd, k, alpha))
     gd_T, k_T, cf = [], [], []
-    for r in range(len(row_edges) - 1):
+    for r in range(len(row_edges) - 1):  # row block by row block, slice by slice within a block
         a, b = int(row_edges[r]), int(row_edges[r + 1])
-        gd_T.append(gd[:, a:b].T)
-        k_T.append(None if k is None else (k[:, a:b].T if k_dtype is None else k[:, a:b].T.astype(k_dtype)))
-        cf.append(alpha[r] / (cfg.v_read_V * P.scales_S[r]))
-    return ReadTiles(g, tuple(gd_T), tuple(k_T), tuple(cf))
+        for (gd, k, alpha), w in zip(planes, weights):
+            gd_T.append(gd[:, a:b].T)
+            k_T.append(None if k is None else (k[:, a:b].T if k_dtype is None else k[:, a:b].T.astype(k_dtype)))
+            cf.append(w * alpha[r] / (cfg.v_read_V * P.scales_S[r]))
+    offsets = None
+    if cfg.slicing is not None and cfg.slicing.signed == "offset":  # m = max |W| of each tile / column
+        offsets = tuple((cfg.device.g_max_S - cfg.device.g_min_S) / P.scales_S[r] for r in range(len(row_edges) - 1))
+    return ReadTiles(g, tuple(gd_T), tuple(k_T), tuple(cf), offsets)
 
 
 def _check_x(x: Any, n_in: int) -> tuple[np.ndarray, bool]:
@@ -119,14 +150,21 @@ def _op_counts(cfg: CrossbarConfig, shape: tuple[int, int], bias: bool, batch: i
     cols = np.diff(edges(n_out, cfg.tile_cols))
     n_rb, n_cb = len(rows), len(cols)
     abs_max = cfg.dac.input_scaling == "abs_max"
+    sl = cfg.slicing
+    k = 1 if sl is None else sl.weight_slices  # weight slices: planes per row block
+    cyc = 1 if sl is None else sl.cycles(cfg.dac.bits)  # input read cycles
+    cells = 2 if sl is None else sl.cells_per_slice
+    offset = sl is not None and sl.signed == "offset"
+    partials = n_rb * k * cyc  # ADC outputs per column, combined by shift-and-add
     per_vector = OpCounts(
         input_vectors=1,
-        tile_mvms=n_rb * n_cb,
-        dac_conversions=int(rows.sum()) * n_cb,
-        cell_reads=2 * n_in * n_out,
-        adc_conversions=n_out * n_rb,
-        digital_mults=n_in + 2 * n_out * n_rb,
-        digital_adds=(int((rows - 1).sum()) if abs_max else 0) + n_out * (n_rb - 1) + (n_out if bias else 0),
+        tile_mvms=n_rb * n_cb * k * cyc,
+        dac_conversions=int(rows.sum()) * n_cb * cyc,
+        cell_reads=cells * n_in * n_out * k * cyc,
+        adc_conversions=n_out * partials,
+        digital_mults=n_in + 2 * n_out * partials + (2 * n_rb + n_out * n_rb if offset else 0),
+        digital_adds=((int((rows - 1).sum()) if abs_max else 0) + n_out * (partials - 1) + (n_out if bias else 0)
+                      + (int((rows - 1).sum()) + n_out * n_rb if offset else 0)),
     )
     return per_vector.scaled(batch)
 
@@ -148,18 +186,24 @@ class ReadArray:
     g_S: np.ndarray
     blocks: tuple[RowBlock, ...]
     bias: np.ndarray | None
+    offsets: tuple | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
         """(out, in) of the weight matrix."""
-        return self.g_S.shape[1], self.g_S.shape[2]
+        return self.g_S.shape[-2], self.g_S.shape[-1]
 
     def weights(self) -> np.ndarray:
         """Effective weights (out, in) the conductances represent, after digital scaling and GDC.
 
         Excludes converters and per-MVM noise: the matrix an ideal periphery would apply.
         """
-        return np.concatenate([(b.gd_T * b.col_factor[None, :]).T for b in self.blocks], axis=1) * self.config.v_read_V
+        k = 1 if self.config.slicing is None else self.config.slicing.weight_slices
+        parts = [sum((b.gd_T * b.col_factor[None, :]).T for b in self.blocks[r * k:(r + 1) * k]) * self.config.v_read_V
+                 for r in range(len(self.blocks) // k)]
+        if self.offsets is not None:
+            parts = [p - m[:, None] for p, m in zip(parts, self.offsets)]
+        return np.concatenate(parts, axis=1)
 
     def op_counts(self, batch: int = 1) -> OpCounts:
         """Operation counts of ``batch`` MVMs (deterministic in the shapes and config)."""
@@ -189,12 +233,13 @@ class ReadArray:
         v.generator("rng", rng, required=self.config.per_mvm_noise)
         z = None
         if self.config.per_mvm_noise:
-            shape = (len(self.blocks), x2.shape[0], self.shape[0])
+            cycles = 1 if self.config.slicing is None else self.config.slicing.cycles(self.config.dac.bits)
+            shape = (len(self.blocks) * cycles, x2.shape[0], self.shape[0])
             z = standard_normals(rng, shape, dt) if isinstance(rng, np.random.Generator) else \
                 np.asarray(as_draws(rng).normal(shape), dtype=dt)
         with np.errstate(over="ignore", invalid="ignore"):
             y = forward(x2, [b.gd_T for b in self.blocks], [b.k_T for b in self.blocks],
-                        [b.col_factor for b in self.blocks], self.config, z, be)
+                        [b.col_factor for b in self.blocks], self.config, z, be, self.offsets)
             if self.bias is not None:
                 y += self.bias
         if not np.all(np.isfinite(y)):
@@ -228,7 +273,7 @@ class ProgrammedArray:
     @property
     def shape(self) -> tuple[int, int]:
         """(out, in) of the weight matrix."""
-        return self.state.g_prog_S.shape[1], self.state.g_prog_S.shape[2]
+        return self.state.g_prog_S.shape[-2], self.state.g_prog_S.shape[-1]
 
     def read(self, t_s: float = 0.0, *, rng: np.random.Generator | None = None) -> ReadArray:
         """Reads the array t_s seconds after programming; drift and slow read noise are drawn once.
@@ -245,11 +290,14 @@ class ProgrammedArray:
         v.generator("rng", rng, required=cfg.device.stochastic)
         P = Programmed(self.state, self.scales_S, self.gdc_ref)
         T = read_tiles(P, cfg, t_s, rng, xp=np, k_dtype=np.float32)
+        k = 1 if cfg.slicing is None else cfg.slicing.weight_slices
+        starts, stops = np.repeat(self.row_edges[:-1], k), np.repeat(self.row_edges[1:], k)
         blocks = tuple(
             RowBlock(start=int(a), stop=int(b), gd_T=np.ascontiguousarray(g, dtype=cfg.dtype),
-                     k_T=None if k is None else np.ascontiguousarray(k), col_factor=cf.astype(cfg.dtype))
-            for a, b, g, k, cf in zip(self.row_edges[:-1], self.row_edges[1:], T.gd_T, T.k_T, T.col_factor))
-        return ReadArray(config=cfg, t_s=t_s, g_S=T.g_S, blocks=blocks, bias=self.bias)
+                     k_T=None if kk is None else np.ascontiguousarray(kk), col_factor=cf.astype(cfg.dtype))
+            for a, b, g, kk, cf in zip(starts, stops, T.gd_T, T.k_T, T.col_factor))
+        offsets = None if T.offsets is None else tuple(o.astype(cfg.dtype) for o in T.offsets)
+        return ReadArray(config=cfg, t_s=t_s, g_S=T.g_S, blocks=blocks, bias=self.bias, offsets=offsets)
 
     def mvm(self, x: Any, *, t_s: float = 0.0, rng: np.random.Generator | None = None,
             backend: str | None = None, return_counts: bool = False):

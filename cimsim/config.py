@@ -9,6 +9,7 @@ from . import _validate as v
 from .backends import available_backends
 from .converters import ADC, DAC
 from .devices import IdealDevice, check_device
+from .slicing import Slicing
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class CrossbarConfig:
             the noise coefficients are always computed in float64; the read conductances, the DAC/ADC
             arithmetic, the products and the per-MVM normals are in dtype. docs/performance.md has the
             error of float32 against float64 relative to the device noise.
+        slicing: bit-sliced weights and bit-serial inputs (cimsim.slicing.Slicing), or None: one
+            differential pair per weight holding an analog level, the whole input code in one read.
     """
 
     device: Any = field(default_factory=IdealDevice)
@@ -59,6 +62,7 @@ class CrossbarConfig:
     gdc: bool = False
     backend: str = "numba"
     dtype: str = "float32"
+    slicing: Slicing | None = None
 
     def __post_init__(self) -> None:
         check_device(self.device)
@@ -79,6 +83,12 @@ class CrossbarConfig:
             raise ValueError(f"gdc must be True or False, got {self.gdc!r}")
         v.one_of("backend", self.backend, available_backends())
         v.one_of("dtype", self.dtype, ("float32", "float64"))
+        if self.slicing is not None:
+            if not isinstance(self.slicing, Slicing):
+                raise ValueError(f"slicing must be a cimsim.Slicing or None, got {type(self.slicing).__name__}")
+            if self.slicing.input_bits_per_cycle is not None and (self.dac.bits is None or self.dac.bits < 2):
+                raise ValueError("slicing.input_bits_per_cycle needs a DAC of >= 2 bits (sign + magnitude), got "
+                                 f"dac.bits={self.dac.bits}")
 
     @property
     def per_mvm_noise(self) -> bool:

@@ -17,7 +17,9 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
+from ._xp import namespace
 from .converters import quantize
+from .slicing import input_cycles
 
 
 class RowBlock(NamedTuple):
@@ -73,31 +75,50 @@ def adc_step(current_A: Any, var_A2: Any, z: Any, out_var_A2: float, bits: int |
 
 
 def forward(x: Any, gd_T: Sequence[Any], k_T: Sequence[Any], col_factor: Sequence[Any], cfg,
-            z: Any, backend) -> Any:
+            z: Any, backend, offsets: Sequence[Any] | None = None) -> Any:
     """Runs a batch through every row block of a read array.
 
     Args:
-        x: inputs (batch, in), already validated; row block r covers the next gd_T[r].shape[0] inputs.
-        gd_T, k_T, col_factor: per row block (see RowBlock).
+        x: inputs (batch, in), already validated; row block r covers the next gd_T[p].shape[0] inputs.
+        gd_T, k_T, col_factor: per plane (see RowBlock): one plane per row block, or, with bit-sliced
+            weights, ``slices`` consecutive planes per row block that share its inputs (col_factor then
+            holds each slice's shift-and-add weight).
         cfg: the CrossbarConfig.
-        z: standard normals (n_row_blocks, batch, out) or None when the config has no per-MVM noise.
+        z: standard normals (n_planes x input cycles, batch, out) or None when the config has no per-MVM noise.
         backend: an object with ``zeros``, ``dac`` and ``adc_accumulate`` (cimsim.backends).
+        offsets: per row block, the digital offset m (out,) of offset-binary slices, or None.
 
     Returns:
         y (batch, out) before the digital bias.
     """
+    sl = cfg.slicing
+    k = 1 if sl is None else sl.weight_slices
+    serial = sl is not None and sl.input_bits_per_cycle is not None
     y = backend.zeros((x.shape[0], gd_T[0].shape[1]), x)
     dac, adc = cfg.dac, cfg.adc
     out_var = (adc.out_noise * cfg.unit_A) ** 2
     bound_A = None if adc.out_bound is None else adc.out_bound * cfg.unit_A
-    a = 0
-    for r, (g, k, cf) in enumerate(zip(gd_T, k_T, col_factor)):
-        b = a + g.shape[0]
-        need_sq = z is not None and k is not None
+    a, n = 0, 0
+    for r in range(len(gd_T) // k):
+        b = a + gd_T[r * k].shape[0]
+        planes = range(r * k, (r + 1) * k)
+        need_sq = z is not None and k_T[r * k] is not None
         v, v_sq, scale = backend.dac(x[:, a:b], dac.bits, dac.input_scaling == "fixed", dac.x_range,
-                                     cfg.v_read_V, need_sq)
-        current = v @ g
-        var = v_sq @ k if need_sq else None
-        y = backend.adc_accumulate(y, current, var, None if z is None else z[r], out_var, adc.bits, bound_A, cf, scale)
+                                     cfg.v_read_V, need_sq and not serial)
+        if serial:
+            cycles = [(vj, (vj * vj).astype("float32") if need_sq else None, scale * w)
+                      for vj, w in input_cycles(v, dac.bits, sl.input_bits_per_cycle, cfg.v_read_V, xp=namespace(v))]
+        else:
+            cycles = [(v, v_sq, scale)]
+        for p in planes:
+            for vj, vj_sq, sj in cycles:
+                current = vj @ gd_T[p]
+                var = vj_sq @ k_T[p] if need_sq else None
+                y = backend.adc_accumulate(y, current, var, None if z is None else z[n], out_var, adc.bits, bound_A,
+                                           col_factor[p], sj)
+                n += 1
+        if offsets is not None and offsets[r] is not None:  # offset-binary slices: y -= m sum_j x_j (digital)
+            xs = (v.sum(axis=1) / cfg.v_read_V) * scale
+            y = y - xs[:, None] * offsets[r][None, :]
         a = b
     return y

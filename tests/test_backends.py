@@ -18,6 +18,11 @@ CONFIGS = {
         adc=ADC(bits=4, out_bound=3.0, out_noise=0.1)),
     "clip-only-adc": dataclasses.replace(cimsim.presets.IDEAL, adc=ADC(bits=None, out_bound=0.5, out_noise=0.02)),
     "out-noise-only": dataclasses.replace(cimsim.presets.PCM, w_noise=0.0),
+    "sliced-bit-serial": dataclasses.replace(cimsim.presets.PCM, tile_rows=30, slicing=cimsim.Slicing(
+        weight_slices=3, bits_per_cell=2, input_bits_per_cycle=2)),
+    "sliced-offset-1bit-adc": dataclasses.replace(cimsim.presets.RERAM, adc=ADC(bits=1, out_bound=2.0, out_noise=0.05),
+                                                  slicing=cimsim.Slicing(weight_slices=2, bits_per_cell=1,
+                                                                         signed="offset", input_bits_per_cycle=3)),
 }
 
 

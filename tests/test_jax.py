@@ -50,6 +50,10 @@ DEVICE_CONFIGS = {
     "pcm-exact-ir": dataclasses.replace(cimsim.presets.PCM, r_row_ohm=1.0, r_col_ohm=0.5, tile_rows=150, tile_cols=20),
     "reram-first-order-ir": dataclasses.replace(cimsim.presets.RERAM, r_row_ohm=2.0, r_col_ohm=1.0,
                                                 ir_drop="first_order", tile_rows=64, tile_cols=16),
+    "pcm-sliced-bit-serial": dataclasses.replace(cimsim.presets.PCM, tile_rows=128, slicing=cimsim.Slicing(
+        weight_slices=2, bits_per_cell=2, input_bits_per_cycle=3)),
+    "reram-sliced-offset": dataclasses.replace(cimsim.presets.RERAM, slicing=cimsim.Slicing(
+        weight_slices=2, bits_per_cell=2, signed="offset", input_bits_per_cycle=1)),
 }
 DEVICE_CONFIGS = {k: dataclasses.replace(c, dtype="float64") for k, c in DEVICE_CONFIGS.items()}
 
@@ -65,7 +69,8 @@ def test_program_read_mvm_match_numpy_draw_by_draw(name):
     A = cimsim.program(W, cfg, rng=rec_p, bias=b)
     R = A.read(86400.0, rng=rec_r)
     y_np = R.mvm(x, rng=np.random.default_rng(3), backend="numpy")
-    z = np.random.default_rng(3).standard_normal((len(R.blocks), 4, 20))
+    cycles = 1 if cfg.slicing is None else cfg.slicing.cycles(cfg.dac.bits)
+    z = np.random.default_rng(3).standard_normal((len(R.blocks) * cycles, 4, 20))
     with jax.enable_x64(True):
         replay_p, replay_r = ReplayDraws(rec_p.record, jnp.asarray), ReplayDraws(rec_r.record, jnp.asarray)
         AJ = ja.program(jnp.asarray(W), cfg, key=replay_p, bias=jnp.asarray(b))

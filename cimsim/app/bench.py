@@ -221,6 +221,103 @@ def format_jax_table(res: dict[str, Any]) -> str:
             f"jitted x @ W.T {res['floor_s'] * 1e3:.3f} ms -> {res['analog_over_floor']:.2f}x (target <= 3: {ok})")
 
 
+def run_snn_training(quick: bool = False, seed: int = 0) -> dict[str, Any]:
+    """One training epoch of the digits SNN (64-32-10 IF, T = 8, batch 64, BPTT with a fast-sigmoid surrogate,
+    Adam): snn.jx (the epoch one jitted lax.scan) against snnTorch (eager PyTorch, the same layer sizes,
+    steps, batches, surrogate and optimizer; its own neuron update order) in interleaved rounds."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    import snn.jx as sj
+    from cimsim.workloads import load_digits_split
+
+    x_tr, y_tr, _, _ = load_digits_split()
+    T, batch, hidden = 8, 64, 32
+    cfg = sj.SpikingConfig(steps=T, slope=2.0)
+    opt = optax.adam(1e-2)
+    state = sj.init_state(sj.init_params((64, hidden, 10), key=jax.random.PRNGKey(seed)), opt, jax.random.PRNGKey(seed + 1))
+    xj, yj = jnp.asarray(x_tr, jnp.float32), jnp.asarray(y_tr)
+    t0 = time.perf_counter()
+    jax.block_until_ready(sj.train_epoch(state, xj, yj, config=cfg, optimizer=opt, batch=batch))
+    compile_s = time.perf_counter() - t0
+    fns = {"jax": lambda: jax.block_until_ready(sj.train_epoch(state, xj, yj, config=cfg, optimizer=opt, batch=batch))}
+    gpu = jax.default_backend() == "gpu"  # snnTorch then runs on CUDA too
+    torch_epoch = _snntorch_epoch(x_tr, y_tr, T=T, batch=batch, hidden=hidden, seed=seed, cuda=gpu)
+    if torch_epoch is not None:
+        fns["snntorch"] = torch_epoch
+    rounds = _interleaved(fns, 3 if quick else 10, 0.3 if quick else 2.0)
+    out = {"workload": {"layers": [64, hidden, 10], "T": T, "batch": batch, "batches_per_epoch": len(x_tr) // batch,
+                        "neuron": "IF, reset by subtraction", "surrogate": "fast sigmoid, slope 2", "optimizer": "Adam"},
+           "jax_epoch_s": float(np.median(rounds["jax"])), "jax_compile_s": compile_s, "jax_backend": jax.default_backend(),
+           "snntorch": "installed" if torch_epoch is not None else "snntorch not installed"}
+    if torch_epoch is not None:
+        import snntorch
+        import torch
+
+        out.update(snntorch_epoch_s=float(np.median(rounds["snntorch"])),
+                   snntorch_over_jax=float(np.median(rounds["snntorch"] / rounds["jax"])),
+                   versions={"snntorch": snntorch.__version__, "torch": torch.__version__,
+                             "torch_threads": torch.get_num_threads()}, snntorch_device="cuda" if gpu else "cpu")
+    return out
+
+
+def _snntorch_epoch(x_tr, y_tr, *, T: int, batch: int, hidden: int, seed: int, cuda: bool = False):
+    """A function that trains snnTorch's version of the network for one epoch, or None without snnTorch."""
+    try:
+        import snntorch
+        import torch
+        from snntorch import surrogate
+    except ImportError:
+        return None
+    torch.manual_seed(seed)
+    dev = torch.device("cuda" if cuda else "cpu")
+    fc1, fc2 = torch.nn.Linear(64, hidden).to(dev), torch.nn.Linear(hidden, 10).to(dev)
+    lif = dict(beta=1.0, threshold=1.0, reset_mechanism="subtract", spike_grad=surrogate.fast_sigmoid(slope=2.0))
+    lif1, lif2 = snntorch.Leaky(**lif), snntorch.Leaky(**lif)
+    params = list(fc1.parameters()) + list(fc2.parameters())
+    opt = torch.optim.Adam(params, lr=1e-2)
+    x, y = torch.tensor(x_tr, dtype=torch.float32, device=dev), torch.tensor(y_tr, device=dev)
+    gen = torch.Generator().manual_seed(seed)
+
+    def epoch():
+        order = torch.randperm(len(x), generator=gen).to(dev)
+        for s in range(len(x) // batch):
+            idx = order[s * batch:(s + 1) * batch]
+            cur1 = fc1(x[idx])  # the analog input current, once per batch (as snn.jx)
+            mem1, mem2 = lif1.init_leaky(), lif2.init_leaky()
+            count = 0.0
+            for _ in range(T):
+                spk1, mem1 = lif1(cur1, mem1)
+                spk2, mem2 = lif2(fc2(spk1), mem2)
+                count = count + spk2
+            loss = torch.nn.functional.cross_entropy(count + mem2, y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if cuda:
+            torch.cuda.synchronize()
+
+    return epoch
+
+
+def format_snn_training_table(res: dict[str, Any]) -> str:
+    """Human-readable lines of the SNN-training bench."""
+    w = res["workload"]
+    lines = [f"SNN training, one epoch ({w['batches_per_epoch']} batches of {w['batch']}, T = {w['T']}, "
+             f"{'-'.join(map(str, w['layers']))}, BPTT):",
+             f"  snn.jx (JAX {res['jax_backend']}, epoch = one lax.scan): {res['jax_epoch_s'] * 1e3:.1f} ms "
+             f"(first call with compile {res['jax_compile_s']:.2f} s)"]
+    if "snntorch_epoch_s" in res:
+        lines.append(f"  snnTorch {res['versions']['snntorch']} (torch {res['versions']['torch']}, "
+                     f"{res['snntorch_device']}, {res['versions']['torch_threads']} threads): "
+                     f"{res['snntorch_epoch_s'] * 1e3:.1f} ms "
+                     f"-> snnTorch / snn.jx = {res['snntorch_over_jax']:.1f}x")
+    else:
+        lines.append("  snnTorch: snntorch not installed (pip install 'cimsim[bench]')")
+    return "\n".join(lines)
+
+
 def format_table(result: dict[str, Any]) -> str:
     """Human-readable table of a bench result."""
     t, r = result["timings"], result["ratios"]
@@ -247,6 +344,8 @@ def main(quick: bool, json_path: str | None) -> dict[str, Any]:
     print(format_snn_table(result["snn"]))
     result["jax"] = run_jax(quick=quick)
     print(format_jax_table(result["jax"]))
+    result["snn_training"] = run_snn_training(quick=quick)
+    print(format_snn_training_table(result["snn_training"]))
     if json_path:
         write_json_atomic(Path(json_path), result)
         print(f"wrote {json_path}")

@@ -70,9 +70,13 @@ def _check_v(v_row_V, M: int) -> tuple[np.ndarray, bool]:
 
 
 class _Lines:
-    """Factored row and column lines of one array, shared by every right-hand side and iteration."""
+    """Factored row and column lines of one array, shared by every right-hand side and iteration.
 
-    def __init__(self, G: np.ndarray, r_row: float, r_col: float):
+    ``precond``: the factors (1/w, g/w) of other column chains to use as the PCG preconditioner in place of
+    A_c's own (any SPD stand-in for A_c leaves the solution unchanged, only the iteration count moves).
+    """
+
+    def __init__(self, G: np.ndarray, r_row: float, r_col: float, precond: tuple | None = None):
         M, N = G.shape
         self.G, self.M, self.N = G, M, N
         self.gr = 1.0 / r_row if r_row > 0 else np.inf
@@ -81,7 +85,7 @@ class _Lines:
             self.row_inv, self.row_f = _k().factor_rows(self.gr * (1.0 + (np.arange(N) < N - 1))[None, :] + G, self.gr)
         if r_col > 0:
             self.col_diag = np.ascontiguousarray(self.gc * (1.0 + (np.arange(M) > 0))[:, None] + G)
-            self.col_inv, self.col_f = _k().factor_cols(self.col_diag, self.gc)
+            self.col_inv, self.col_f = precond if precond is not None else _k().factor_cols(self.col_diag, self.gc)
 
 
 def _chunked(values: np.ndarray, shape: tuple[int, int], width: int) -> np.ndarray:
@@ -131,20 +135,82 @@ def _currents_locked(lines: _Lines, v2: np.ndarray, tol: float, max_iter: int) -
     _k().rows_chunks(lines.row_inv, lines.row_f, np.ones_like(G), b_r, vr, width)
     if np.isinf(lines.gc):  # columns at virtual ground: independent row lines
         return np.einsum("bij,ij->bj", _unchunk(vr, B), G), SolveInfo(0, 0.0, "rows")
-    rhs = vr * G[None, :, :, None]
+    x, info = _pcg_chunks(lines, vr * G[None, :, :, None], tol, max_iter)
+    return lines.gc * _unchunk(x, B)[:, M - 1, :], info
+
+
+def _pcg_chunks(lines: _Lines, rhs: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, SolveInfo]:
+    """x with S x = rhs for every chunk of rhs (K, M, N, width), one compiled PCG per chunk."""
+    M, N, W = rhs.shape[1], rhs.shape[2], rhs.shape[3]
+    width = (0.0,) * W
     x = np.empty_like(rhs)
     K = rhs.shape[0]
     its, res, ok = np.zeros(K, dtype=np.int64), np.zeros(K), np.zeros(K, dtype=np.bool_)
-    args = (lines.col_diag, lines.gc, G, lines.row_inv, lines.row_f, lines.col_inv, lines.col_f)
+    args = (lines.col_diag, lines.gc, lines.G, lines.row_inv, lines.row_f, lines.col_inv, lines.col_f)
     kern = _k()
-    solver = kern.pcg_serial if M * N * rhs.shape[3] < kern.SERIAL_BELOW else kern.pcg
+    solver = kern.pcg_serial if M * N * W < kern.SERIAL_BELOW else kern.pcg
     for q in range(K):
         its[q], res[q], ok[q] = solver(*args, rhs[q], x[q], float(tol), int(max_iter), width)
     if not ok.all():
         raise IRDropConvergenceError(
             f"IR-drop solve did not converge: relative residual {res.max():.3e} > tol={tol} after "
             f"max_iter={max_iter} iterations")
-    return lines.gc * _unchunk(x, B)[:, M - 1, :], SolveInfo(int(its.max()), float(res.max()), "pcg")
+    return x, SolveInfo(int(its.max()), float(res.max()), "pcg")
+
+
+# ---- a general right-hand side, one vector (M, N): the linear step of the nonlinear solve -------------
+
+def row_solve(lines: _Lines, x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """A_r^{-1} (w * x) for one vector x (M, N) (w = 1 when None); needs r_row > 0."""
+    from .._parallel import NUMBA_PARALLEL
+
+    M, N = x.shape
+    xk = np.ascontiguousarray(x).reshape(1, M, N, 1)
+    out = np.empty_like(xk)
+    with NUMBA_PARALLEL:
+        _k().rows_chunks(lines.row_inv, lines.row_f, np.ones((M, N)) if w is None else np.ascontiguousarray(w),
+                         xk, out, (0.0,))
+    return out.reshape(M, N)
+
+
+def col_solve(lines: _Lines, d: np.ndarray) -> np.ndarray:
+    """A_c^{-1} d for one vector d (M, N) with the column factors of ``lines``; needs r_col > 0."""
+    from .._parallel import NUMBA_PARALLEL
+
+    M, N = d.shape
+    dk = np.ascontiguousarray(d).reshape(1, M, N, 1)
+    out = np.empty_like(dk)
+    with NUMBA_PARALLEL:
+        _k().cols_chunks(lines.col_inv, lines.col_f, dk, out, (0.0,))
+    return out.reshape(M, N)
+
+
+def schur_solve(lines: _Lines, b_S: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, SolveInfo]:
+    """x_c (M, N) with S x_c = b_S, S = A_c - D A_r^{-1} D, to the relative residual tol; needs r_row, r_col > 0.
+
+    Raises:
+        IRDropConvergenceError: PCG did not reach tol in max_iter iterations.
+    """
+    from .._parallel import NUMBA_PARALLEL
+
+    M, N = b_S.shape
+    with NUMBA_PARALLEL:
+        x, info = _pcg_chunks(lines, np.ascontiguousarray(b_S).reshape(1, M, N, 1), tol, max_iter)
+    return x.reshape(M, N), info
+
+
+def solve_nodal(lines: _Lines, f_r: np.ndarray, f_c: np.ndarray, tol: float = 1e-10,
+                max_iter: int = 500) -> tuple[np.ndarray, np.ndarray, SolveInfo]:
+    """Row and column node voltages (M, N) each for arbitrary currents f_r, f_c (A) injected at the nodes:
+
+        A_r x_r - D x_c = f_r,   A_c x_c - D x_r = f_c
+    (D = diag(lines.G)) by PCG on S x_c = f_c + D A_r^{-1} f_r, then x_r = A_r^{-1} (f_r + D x_c).
+    The source-driven system of solve_ir_drop is f_r = g_r v at each row's first node, f_c = 0.
+    Needs r_row, r_col > 0. Returns x_r, x_c and the PCG's SolveInfo.
+    """
+    t = row_solve(lines, f_r)
+    x_c, info = schur_solve(lines, f_c + lines.G * t, tol, max_iter)
+    return t + row_solve(lines, x_c, lines.G), x_c, info
 
 
 def solve_ir_drop(G_S, v_row_V, r_row_ohm: float, r_col_ohm: float, *, tol: float = 1e-10,

@@ -3,6 +3,10 @@
 Nodes: r{i}_{j} (row node of cell i,j), c{i}_{j} (column node), in{i} (row driver), sa{j} (sense node).
 Each sense amplifier is a 0 V source from sa{j} to ground, so its branch current is the column current.
 Used by the tests and the ir-drop experiment; ngspice 39+ (Debian package ``ngspice``).
+
+Nonlinear cells (a ``law`` of _iv.py) are behavioural current sources, B{i}_{j} r{i}_{j} c{i}_{j}
+I=<law.spice(G, "V(r{i}_{j},c{i}_{j})")>, and the deck tightens ngspice's Newton tolerances
+(SPICE_TOLERANCES) so that its operating point is exact to well below the 1e-6 the tests ask.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,8 +25,16 @@ def available() -> bool:
     return shutil.which("ngspice") is not None
 
 
-def netlist(G_S: np.ndarray, v_row_V: np.ndarray, r_row_ohm: float, r_col_ohm: float, out_file: str) -> str:
-    """The SPICE deck of one crossbar operating point; the .control block writes column currents."""
+# ngspice's defaults (reltol 1e-3, vntol 1 uV) stop its Newton loop early; a linear deck needs one step.
+SPICE_TOLERANCES = ".options reltol=1e-12 vntol=1e-15 abstol=1e-18"
+
+
+def netlist(G_S: np.ndarray, v_row_V: np.ndarray, r_row_ohm: float, r_col_ohm: float, out_file: str,
+            law: Any = None) -> str:
+    """The SPICE deck of one crossbar operating point; the .control block writes column currents.
+
+    law: None for resistors (linear cells), else a cell I-V law with a ``spice(G, v)`` expression.
+    """
     M, N = G_S.shape
     lines = ["* cimsim crossbar IR-drop netlist"]
     for i in range(M):
@@ -36,16 +49,21 @@ def netlist(G_S: np.ndarray, v_row_V: np.ndarray, r_row_ohm: float, r_col_ohm: f
         lines.append(f"Vsa{j} sa{j} 0 DC 0")
     for i in range(M):
         for j in range(N):
-            lines.append(f"Rg{i}_{j} r{i}_{j} c{i}_{j} {1.0 / G_S[i, j]:.17g}")
+            if law is None:
+                lines.append(f"Rg{i}_{j} r{i}_{j} c{i}_{j} {1.0 / G_S[i, j]:.17g}")
+            else:
+                lines.append(f"B{i}_{j} r{i}_{j} c{i}_{j} I={law.spice(float(G_S[i, j]), f'V(r{i}_{j},c{i}_{j})')}")
     currents = " ".join(f"i(Vsa{j})" for j in range(N))
-    lines += [".options noacct", ".control", "op", "set wr_singlescale", "set numdgt=16",
+    lines += [".options noacct"] + ([] if law is None else [SPICE_TOLERANCES]) + [".control", "op", "set wr_singlescale", "set numdgt=16",
               f"wrdata {out_file} {currents}", "quit", ".endc", ".end"]
     return "\n".join(lines) + "\n"
 
 
 def solve_ngspice(G_S: np.ndarray, v_row_V: np.ndarray, r_row_ohm: float, r_col_ohm: float,
-                  timeout_s: float = 600.0) -> np.ndarray:
+                  timeout_s: float = 600.0, law: Any = None) -> np.ndarray:
     """Column currents (N,) in A computed by ngspice's operating-point analysis.
+
+    law: None for linear cells (resistors), else a cell I-V law of _iv.py (behavioural sources).
 
     Raises RuntimeError naming ngspice when it is missing or fails.
     """
@@ -58,7 +76,7 @@ def solve_ngspice(G_S: np.ndarray, v_row_V: np.ndarray, r_row_ohm: float, r_col_
     with tempfile.TemporaryDirectory(prefix="cimsim-spice-") as tmp:
         out = Path(tmp) / "currents.txt"
         deck = Path(tmp) / "xbar.cir"
-        deck.write_text(netlist(G, np.asarray(v_row_V, dtype=np.float64), r_row_ohm, r_col_ohm, str(out)))
+        deck.write_text(netlist(G, np.asarray(v_row_V, dtype=np.float64), r_row_ohm, r_col_ohm, str(out), law))
         proc = subprocess.run([exe, "-b", str(deck)], capture_output=True, text=True, timeout=timeout_s)
         if proc.returncode != 0 or not out.exists():
             raise RuntimeError(f"ngspice failed (exit {proc.returncode}): {proc.stderr[-2000:]}")

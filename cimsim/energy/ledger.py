@@ -4,8 +4,18 @@ Imports nothing of the project (numpy and the standard library only), so every p
 is (component, operation, count, energy per operation, source, label, scope):
     label  "measured" (silicon), "simulated" (circuit/architecture simulation), "estimated" (models,
            extrapolations, unverified numbers);
-    scope  "per-operation" (the energy of that operation alone) or "all-in" (a chip's total power divided by
-           its operation rate: periphery, control and leakage included).
+    scope  what the energy covers, narrowest first (SCOPES):
+           "per-operation"  that operation's own energy (a conversion, a cell read, a MAC), nothing around it;
+           "chip all-in"    at the chip's boundary: the energy a whole chip draws for the work, periphery,
+                            control, clocking and leakage x time included (a measured chip's power / rate,
+                            or an architecture model's complete sum);
+           "board all-in"   at the board's boundary: memory, idle power and voltage regulation too (a GPU
+                            board's power x time);
+           "wall"           at the wall socket of a facility (board energy x PUE).
+           "all-in" (the name of earlier versions) is read as "chip all-in".
+A ledger may declare the scope its total stands for (``declared_scope``): an architecture model's chip
+ledger holds per-operation records and chip-level overheads, and its total is "chip all-in". No record may
+be broader than the ledger's declared scope.
 Totals use math.fsum over the records, so a sum of ledgers is exact: no record is merged or rounded.
 """
 
@@ -18,7 +28,16 @@ from pathlib import Path
 from typing import Any, Iterable
 
 LABELS = ("measured", "simulated", "estimated")
-SCOPES = ("per-operation", "all-in")
+SCOPES = ("per-operation", "chip all-in", "board all-in", "wall")
+SCOPE_ALIASES = {"all-in": "chip all-in"}  # the name of earlier versions
+
+
+def scope_name(scope: str) -> str:
+    """The scope in SCOPES that ``scope`` names (aliases resolved); ValueError for anything else."""
+    name = SCOPE_ALIASES.get(scope, scope) if isinstance(scope, str) else scope
+    if name not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
+    return name
 
 
 def _number(name: str, value: Any) -> float:
@@ -40,7 +59,8 @@ class Record:
         energy_per_op_J: joules per operation, >= 0.
         source: the citation of the energy number.
         label: "measured", "simulated" or "estimated".
-        scope: "per-operation" or "all-in".
+        scope: one of SCOPES ("per-operation", "chip all-in", "board all-in", "wall"); "all-in" is read
+            as "chip all-in".
     """
 
     component: str
@@ -59,8 +79,7 @@ class Record:
                 raise ValueError(f"{name} must be a non-empty string, got {getattr(self, name)!r}")
         if self.label not in LABELS:
             raise ValueError(f"label must be one of {LABELS}, got {self.label!r}")
-        if self.scope not in SCOPES:
-            raise ValueError(f"scope must be one of {SCOPES}, got {self.scope!r}")
+        object.__setattr__(self, "scope", scope_name(self.scope))
 
     @property
     def energy_J(self) -> float:
@@ -70,10 +89,15 @@ class Record:
 
 @dataclass(frozen=True)
 class Ledger:
-    """An immutable list of records covering ``inferences`` inferences (or input vectors)."""
+    """An immutable list of records covering ``inferences`` inferences (or input vectors).
+
+    ``declared_scope`` (optional): the scope the total stands for, e.g. "chip all-in" for an architecture
+    model's complete chip; every record must be of that scope or a narrower one.
+    """
 
     records: tuple[Record, ...] = field(default_factory=tuple)
     inferences: int = 1
+    declared_scope: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "records", tuple(self.records))
@@ -81,17 +105,25 @@ class Ledger:
             raise ValueError("records must all be cimsim.energy.Record")
         if isinstance(self.inferences, bool) or not isinstance(self.inferences, int) or self.inferences < 1:
             raise ValueError(f"inferences must be an int >= 1, got {self.inferences!r}")
+        if self.declared_scope is not None:
+            declared = scope_name(self.declared_scope)
+            object.__setattr__(self, "declared_scope", declared)
+            broader = [r for r in self.records if SCOPES.index(r.scope) > SCOPES.index(declared)]
+            if broader:
+                raise ValueError(f"a ledger declared {declared!r} cannot hold a {broader[0].scope!r} record "
+                                 f"({broader[0].component}/{broader[0].operation})")
 
     def with_records(self, records: Iterable[Record]) -> "Ledger":
-        """A ledger with more records appended."""
-        return Ledger(self.records + tuple(records), self.inferences)
+        """A ledger with more records appended (same declared scope)."""
+        return Ledger(self.records + tuple(records), self.inferences, self.declared_scope)
 
     def __add__(self, other: "Ledger") -> "Ledger":
         if not isinstance(other, Ledger):
             return NotImplemented
         if other.inferences != self.inferences:
             raise ValueError(f"cannot add ledgers of {self.inferences} and {other.inferences} inferences")
-        return Ledger(self.records + other.records, self.inferences)
+        declared = self.declared_scope if self.declared_scope == other.declared_scope else None
+        return Ledger(self.records + other.records, self.inferences, declared)
 
     @property
     def total_J(self) -> float:
@@ -121,7 +153,9 @@ class Ledger:
 
     @property
     def scope(self) -> str:
-        """"all-in" if every record is all-in, "per-operation" if none is, else "mixed"."""
+        """The declared scope if there is one; else the records' one scope, or "mixed" when they differ."""
+        if self.declared_scope is not None:
+            return self.declared_scope
         scopes = {r.scope for r in self.records}
         return scopes.pop() if len(scopes) == 1 else ("mixed" if scopes else "per-operation")
 
@@ -129,12 +163,13 @@ class Ledger:
         """JSON-ready dict, with totals for readers that do not recompute them."""
         return {"inferences": self.inferences, "records": [asdict(r) for r in self.records],
                 "total_J": self.total_J, "per_inference_J": self.per_inference_J,
-                "by_component_J_per_inference": self.by("component"), "label": self.label, "scope": self.scope}
+                "by_component_J_per_inference": self.by("component"), "label": self.label, "scope": self.scope,
+                "declared_scope": self.declared_scope}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Ledger":
         """Inverse of to_dict (totals are recomputed, not trusted)."""
-        return cls(tuple(Record(**r) for r in data["records"]), int(data["inferences"]))
+        return cls(tuple(Record(**r) for r in data["records"]), int(data["inferences"]), data.get("declared_scope"))
 
     def to_json(self, path: str | Path) -> None:
         """Writes the ledger as JSON."""

@@ -1,11 +1,11 @@
 """Energy tables as data: JSON files with an energy (or value), a source and a label per entry.
 
-Built-in tables live in cimsim/energy/data/ (digital, analog, neuromorphic, gpus, facility). A user adds a
-table without editing code: ``load_table("path/to/mine.json")`` (same format), or pass it where a table
+Built-in tables live in cimsim/energy/data/ (digital, analog, chips, neuromorphic, gpus, facility). A user
+adds a table without editing code: ``load_table("path/to/mine.json")`` (same format), or pass it where a table
 is accepted (``cimsim compare --energy-table mine.json`` overrides entries of the built-in tables).
 
 Format: {"name": ..., "description": ..., "entries": {KEY: {"energy_J" | "value": number, "source": str,
-"label": "measured" | "simulated" | "estimated", ["scope": "per-operation" | "all-in"]}}}
+"label": "measured" | "simulated" | "estimated", ["scope": one of ledger.SCOPES], ["unit": str]}}}
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .ledger import LABELS, SCOPES
+from .ledger import LABELS, SCOPES, scope_name
 
-BUILTIN = ("digital", "analog", "neuromorphic", "gpus", "facility")
+BUILTIN = ("digital", "analog", "chips", "neuromorphic", "gpus", "facility")
 
 
 TABLE_KEYS = ("name", "description", "entries")
@@ -60,8 +60,10 @@ def _check(table: dict[str, Any], where: str) -> dict[str, Any]:
         for k in ("label", "idle_label"):
             if (k == "label" or k in e) and e.get(k) not in LABELS:
                 raise ValueError(f"energy table {where}: entry {key!r} needs {k!r} in {LABELS}, got {e.get(k)!r}")
-        if e.get("scope", "per-operation") not in SCOPES:
-            raise ValueError(f"energy table {where}: entry {key!r} has scope {e.get('scope')!r}, not one of {SCOPES}")
+        try:
+            scope_name(e.get("scope", "per-operation"))
+        except ValueError:
+            raise ValueError(f"energy table {where}: entry {key!r} has scope {e.get('scope')!r}, not one of {SCOPES}") from None
         for k in NUMBER_KEYS:
             if k in e:
                 _number(e[k], f"entry {key!r} {k}", where)
@@ -125,4 +127,12 @@ def energy_entry(key: str, *tables: dict[str, Any]) -> dict[str, Any]:
     e = entry(key, *tables)
     if not isinstance(e.get("energy_J"), (int, float)) or isinstance(e.get("energy_J"), bool):
         raise ValueError(f"energy table entry {key!r} must have an 'energy_J' number, got {e.get('energy_J')!r}")
+    return e
+
+
+def value_entry(key: str, *tables: dict[str, Any]) -> dict[str, Any]:
+    """The entry ``key`` (as ``entry``), checked to carry a ``value`` number (a parameter, not an energy)."""
+    e = entry(key, *tables)
+    if not isinstance(e.get("value"), (int, float)) or isinstance(e.get("value"), bool):
+        raise ValueError(f"energy table entry {key!r} must have a 'value' number, got {e.get('value')!r}")
     return e

@@ -49,7 +49,8 @@ class ReadArrayJ:
     @property
     def shape(self) -> tuple[int, int]:
         """(out, in) of the weight matrix."""
-        return self.blocks.gd_T[0].shape[1], sum(g.shape[0] for g in self.blocks.gd_T)
+        k = 1 if self.config.slicing is None else self.config.slicing.weight_slices
+        return self.blocks.gd_T[0].shape[1], sum(g.shape[0] for g in self.blocks.gd_T[::k])
 
     def mvm(self, x, *, key: jax.Array | None = None) -> jax.Array:
         """y ~ W x (+ bias) for x (in,) or (batch, in), per-MVM noise drawn from ``key``."""
@@ -91,7 +92,7 @@ class ProgrammedArrayJ:
         cfg = self.config
         v.time_or_traced("t_s", t_s)
         T = read_tiles(Programmed(self.state, self.scales_S, self.gdc_ref), cfg, t_s, _source(key, cfg), xp=jnp)
-        return ReadArrayJ(Blocks(T.gd_T, T.k_T, T.col_factor, self.bias), cfg)
+        return ReadArrayJ(Blocks(T.gd_T, T.k_T, T.col_factor, self.bias, T.offsets), cfg)
 
     def mvm(self, x, *, key: jax.Array | None = None, t_s=0.0) -> jax.Array:
         """Shorthand for ``self.read(t_s, key=k1).mvm(x, key=k2)`` with (k1, k2) split from ``key``."""

@@ -33,6 +33,7 @@ class Blocks(NamedTuple):
     k_T: tuple
     col_factor: tuple
     bias: jax.Array | None
+    offsets: tuple | None = None
 
 
 def blocks_from_read(R, dtype=None) -> Blocks:
@@ -43,6 +44,7 @@ def blocks_from_read(R, dtype=None) -> Blocks:
         k_T=tuple(None if b.k_T is None else jnp.asarray(b.k_T, dt) for b in R.blocks),
         col_factor=tuple(jnp.asarray(b.col_factor, dt) for b in R.blocks),
         bias=None if R.bias is None else jnp.asarray(R.bias, dt),
+        offsets=None if R.offsets is None else tuple(jnp.asarray(o, dt) for o in R.offsets),
     )
 
 
@@ -64,7 +66,7 @@ class _JaxOps:
 
 
 def _forward(blocks: Blocks, x: jax.Array, cfg, z) -> jax.Array:
-    y = forward(x, blocks.gd_T, blocks.k_T, blocks.col_factor, cfg, z, _JaxOps)
+    y = forward(x, blocks.gd_T, blocks.k_T, blocks.col_factor, cfg, z, _JaxOps, blocks.offsets)
     return y if blocks.bias is None else y + blocks.bias
 
 
@@ -77,14 +79,16 @@ def _mvm_normals_jit(blocks: Blocks, x: jax.Array, cfg, z: jax.Array | None) -> 
 def _mvm_key_jit(blocks: Blocks, x: jax.Array, cfg, key: jax.Array | None) -> jax.Array:
     z = None
     if cfg.per_mvm_noise:
-        z = jax.random.normal(key, (len(blocks.gd_T), x.shape[0], blocks.gd_T[0].shape[1]), x.dtype)
+        cycles = 1 if cfg.slicing is None else cfg.slicing.cycles(cfg.dac.bits)
+        z = jax.random.normal(key, (len(blocks.gd_T) * cycles, x.shape[0], blocks.gd_T[0].shape[1]), x.dtype)
     return _forward(blocks, x, cfg, z)
 
 
 def _prepare(blocks: Blocks, x, cfg) -> tuple[jax.Array, bool]:
     """Checks x where it is concrete (outside jit: real dtype, finite, width, inside the working float
     type's range) and makes it 2-D."""
-    n_in = sum(g.shape[0] for g in blocks.gd_T)
+    k = 1 if cfg.slicing is None else cfg.slicing.weight_slices
+    n_in = sum(g.shape[0] for g in blocks.gd_T[::k])
     if is_concrete(x):
         arr = check_input(x, n_in)
         dt = jax.dtypes.canonicalize_dtype(arr.dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float64)
@@ -104,8 +108,12 @@ def mvm_with_normals(blocks: Blocks, x, cfg, z) -> jax.Array:
     ValueError); inside an outer jit the caller validates (a traced value cannot be inspected).
     """
     x2, single = _prepare(blocks, x, cfg)
-    if z is not None and single:
-        z = jnp.asarray(z).reshape(len(blocks.gd_T), 1, -1)
+    if z is not None and cfg.per_mvm_noise:
+        cycles = 1 if cfg.slicing is None else cfg.slicing.cycles(cfg.dac.bits)
+        want = (len(blocks.gd_T) * cycles, x2.shape[0], blocks.gd_T[0].shape[1])
+        z = jnp.asarray(z).reshape(want) if single else jnp.asarray(z)
+        if z.shape != want:
+            raise ValueError(f"z must have shape {want} (planes x input cycles, batch, out), got {z.shape}")
     y = _mvm_normals_jit(blocks, x2, cfg, z)
     _check_output(y, x)
     return y[0] if single else y
