@@ -83,6 +83,11 @@ class CrossbarConfig:
             raise ValueError(f"gdc must be True or False, got {self.gdc!r}")
         v.one_of("backend", self.backend, available_backends())
         v.one_of("dtype", self.dtype, ("float32", "float64"))
+        law = getattr(self.device, "iv", None)
+        if law is not None and type(law).__name__ != "LinearIV" and self.has_wire_resistance:
+            raise NotImplementedError(
+                "a nonlinear cell law with wire resistance has no effective matrix: the crossbar MVM does not "
+                "implement it; solve the circuit per input with cimsim.circuit.solve_ir_drop_nonlinear")
         if self.slicing is not None:
             if not isinstance(self.slicing, Slicing):
                 raise ValueError(f"slicing must be a cimsim.Slicing or None, got {type(self.slicing).__name__}")

@@ -96,6 +96,11 @@ def forward(x: Any, gd_T: Sequence[Any], k_T: Sequence[Any], col_factor: Sequenc
     serial = sl is not None and sl.input_bits_per_cycle is not None
     y = backend.zeros((x.shape[0], gd_T[0].shape[1]), x)
     dac, adc = cfg.dac, cfg.adc
+    law = getattr(cfg.device, "iv", None)
+
+    def cell(v):  # the cell's current per unit conductance at voltage v: I(v, G) = G h(v) (odd, separable)
+        return v if law is None else law.current(v, 1.0, xp=namespace(v)).astype(v.dtype)
+
     out_var = (adc.out_noise * cfg.unit_A) ** 2
     bound_A = None if adc.out_bound is None else adc.out_bound * cfg.unit_A
     a, n = 0, 0
@@ -104,12 +109,14 @@ def forward(x: Any, gd_T: Sequence[Any], k_T: Sequence[Any], col_factor: Sequenc
         planes = range(r * k, (r + 1) * k)
         need_sq = z is not None and k_T[r * k] is not None
         v, v_sq, scale = backend.dac(x[:, a:b], dac.bits, dac.input_scaling == "fixed", dac.x_range,
-                                     cfg.v_read_V, need_sq and not serial)
+                                     cfg.v_read_V, need_sq and not serial and law is None)
         if serial:
-            cycles = [(vj, (vj * vj).astype("float32") if need_sq else None, scale * w)
+            cycles = [(cell(vj), None, scale * w)
                       for vj, w in input_cycles(v, dac.bits, sl.input_bits_per_cycle, cfg.v_read_V, xp=namespace(v))]
         else:
-            cycles = [(v, v_sq, scale)]
+            cycles = [(v, v_sq, scale)] if law is None else [(cell(v), None, scale)]
+        if need_sq and (serial or law is not None):
+            cycles = [(vj, (vj * vj).astype("float32"), sj) for vj, _, sj in cycles]
         for p in planes:
             for vj, vj_sq, sj in cycles:
                 current = vj @ gd_T[p]

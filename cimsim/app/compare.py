@@ -1,14 +1,19 @@
-"""``cimsim compare``: one workload (the digits MLP) on an analog PCM crossbar, on a digital GPU (roofline),
-and as a spiking network (snn package, Loihi profile); priced by one ledger and shown from the chip up to
-the facility.
+"""``cimsim compare``: one workload (the digits MLP) on an analog PCM chip, on a digital GPU (roofline) and
+as a spiking network (snn package, Loihi profile), compared scope for scope.
 
-Rows (each with its label: measured / simulated / estimated, and scope: per-operation / all-in):
-  PCM crossbar, bottom-up   OpCounts of the simulated MVMs priced per operation (ADC survey fit, bit-serial
-                            DAC, simulated cell-read energy, 7 nm FP16 post-processing); latency: one
-                            HERMES 256 x 256 MVM time (133 ns, from Le Gallo et al. 2023) per layer.
-  PCM crossbar, chip-level  the same operations at IBM HERMES's measured 9.76 TOPS/W (all-in).
-  GPU rows                  roofline at FP16 and INT8, batch 1 (edge view) and a large batch (data-centre
-                            view); accuracy measured by running the MLP digitally at that precision.
+Every row carries its scope (cimsim.energy.SCOPES) and is compared only with rows of the same scope:
+  per-operation   PCM CIM core: the simulated MVMs' drivers, ADCs, cells and post-processing, priced by the
+                  component models at 14 nm (cimsim.energy.architecture, HERMES-like: pulse-width inputs,
+                  one ADC read per column and MVM); against an INT8 MAC array's arithmetic at the same node.
+  chip all-in     PCM CIM chip (the same model plus registers, the activation buffer and the leakage of all
+                  64 tiles for the latency: a lower bound, no control or clocking is modelled); and IBM
+                  HERMES's measured 9.76 TOPS/W charged per activated core-MVM (a lower bound: its idle
+                  cores are not charged).
+  board all-in    GPU roofline rows (idle power x time + dynamic power), batch 1 and the data-centre batch,
+                  with the static and dynamic parts; the figure sweeps the batch.
+  wall            every row's IT energy x PUE (the facility columns).
+Comparing a chip with a board favours the chip (a CIM board adds memory, I/O and regulators): the
+all-in ratios are upper bounds on a CIM board's advantage.
 """
 
 from __future__ import annotations
@@ -19,19 +24,29 @@ from pathlib import Path
 from typing import Any
 
 from cimsim import _validate as v
-from cimsim.energy import Facility, Ledger, Record, crossbar_ledger, load_gpu, load_table, roofline
-from cimsim.energy.tables import entry
+from cimsim.energy import (Facility, batch_sweep, digital_mac_ledger, gpu_ledger, hermes_like, load_gpu, load_table,
+                           measured_chip, price_design, roofline)
 
 from .results import provenance, pyplot, save_figure, write_json_atomic
 from .rows import make_row
 
-__all__ = ["format_table", "main", "make_row", "plot", "run"]
+__all__ = ["SCOPE_ORDER", "format_table", "main", "make_row", "plot", "ratios", "run"]
+
+SCOPE_ORDER = ("per-operation", "chip all-in", "board all-in")
+SWEEP = (1, 4, 16, 64, 256, 1024, 4096, 16384)
+
+
+def _row(name, accuracy, std, energy_J, latency_s, ops, label, scope, facility, notes, *, lower_bound=False,
+         static_J=None, dynamic_J=None, kind="cim") -> dict[str, Any]:
+    row = make_row(name, accuracy, std, energy_J, latency_s, ops, label, scope, facility, notes)
+    row.update(lower_bound=lower_bound, static_J_per_inference=static_J, dynamic_J_per_inference=dynamic_J, kind=kind)
+    return row
 
 
 def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t_s: float = 3600.0,
         noise_seeds: int = 5, batch: int = 1024, energy_table: str | None = None, progress: bool = True,
         snn_row=None) -> dict[str, Any]:
-    """Runs the comparison and returns a JSON-ready dict (rows, ledgers, details).
+    """Runs the comparison and returns a JSON-ready dict (rows by scope, ledgers, the GPU batch sweep).
 
     ``snn_row(mlp, facility=, seed=, tables=) -> (row, info)`` adds the spiking network's row; the command
     line passes ``cimsim.app.snn_rows.snn_row``. Without it, nothing here needs Brian2.
@@ -54,70 +69,127 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
     steps.update()
     digital = {p: digital_accuracy(mlp, p) for p in ("fp32", "fp16", "int8", "int4")}
     steps.update()
-    cfg = presets.PCM
-    xb = crossbar_accuracy(mlp, cfg, t_s=t_s, seeds=noise_seeds, seed=seed)
+    xb = crossbar_accuracy(mlp, presets.PCM, t_s=t_s, seeds=noise_seeds, seed=seed)
     steps.update()
-    n_test = xb.inferences
-    ops = 2.0 * mlp.macs
-    act_bytes = float(sum(i + o for i, o in mlp.layers))  # int8 activations in and out of every layer
-    bottom_up = crossbar_ledger(xb.counts, dac_bits=cfg.dac.bits, adc_bits=cfg.adc.bits, cell_read_J=xb.cell_read_J,
-                                activation_bytes=act_bytes * n_test, inferences=n_test, tables=tables)
-    herm = entry("hermes_all_in_per_op_one_phase", *tables)
-    chip = Ledger((Record("crossbar/chip", "op", ops, herm["energy_J"], herm["source"], herm["label"], "all-in"),), 1)
-    t_mvm = entry("hermes_mvm_time_s", *tables)["value"]
-    latency_xb = t_mvm * len(mlp.layers)
+    n, ops = xb.inferences, 2.0 * mlp.macs
+    design = hermes_like(tables=tables)
+    cim = price_design(xb.counts, design, layers=mlp.layers, cell_read_J=xb.cell_read_J, inferences=n, tables=tables)
+    herm = measured_chip(xb.counts.tile_mvms, inferences=n, tables=tables)
+    mac = digital_mac_ledger(mlp.macs, bits=8, node_m=design.node_m, tables=tables)
+    leak = sum(r.energy_J for r in cim.chip.records if r.component in ("chip/leakage", "chip/static")) / n
+    acc = (xb.mean, xb.std)
+    node = f"{design.node_m * 1e9:g} nm"
     rows = [
-        make_row("PCM crossbar (bottom-up)", xb.mean, xb.std, bottom_up.per_inference_J, latency_xb, ops,
-             bottom_up.label, bottom_up.scope, facility,
-             f"t = {t_s:g} s after programming, GDC on, {noise_seeds} noise seeds; latency: {len(mlp.layers)} x 133 ns"),
-        make_row("PCM crossbar (HERMES chip, all-in)", xb.mean, xb.std, chip.per_inference_J, latency_xb, ops,
-             chip.label, chip.scope, facility, "9.76 TOPS/W measured (Le Gallo et al. 2023)"),
+        _row(f"PCM CIM core, per-op ({node} model)", *acc, cim.core.per_inference_J, cim.latency_s, ops,
+             cim.core.label, "per-operation", facility,
+             f"{design.converters.input_scheme} inputs, {cim.activity['reads_per_mvm']} read(s) per MVM, "
+             f"{cim.mapping['utilization']:.1%} of {cim.mapping['tiles']} activated tiles used; t = {t_s:g} s, GDC"),
+        _row(f"Digital INT8 MAC, per-op ({node} model)", digital["int8"], None, mac.per_inference_J, None, ops,
+             mac.label, "per-operation", facility, "Aladdin 8-bit multiply + 32-bit add per MAC; no weight fetch",
+             kind="digital"),
+        _row(f"PCM CIM chip, all-in ({node} model)", *acc, cim.chip.per_inference_J, cim.latency_s, ops,
+             cim.chip.label, "chip all-in", facility,
+             f"+ registers, buffer, leakage of all {design.n_tiles} tiles x {cim.latency_s * 1e9:.0f} ns; "
+             "lower bound: no control or clocking modelled", lower_bound=True, static_J=leak,
+             dynamic_J=cim.chip.per_inference_J - leak),
+        _row("PCM chip HERMES, measured per activated core", *acc, herm.per_inference_J, cim.latency_s, ops,
+             herm.label, "chip all-in", facility,
+             f"{xb.counts.tile_mvms / n:g} core-MVMs x 131072 ops at 9.76 TOPS/W (Le Gallo et al. 2023); "
+             "lower bound: idle cores not charged", lower_bound=True),
     ]
-    gpu_runs = {}
+    gpu_runs, gpu_ledgers = {}, {}
     for precision, b in (("fp16", 1), ("fp16", batch), ("int8", batch)):
         rf = roofline(mlp.layers, g, precision=precision, batch=b)
-        gpu_runs[f"{precision}_b{b}"] = rf
-        rows.append(make_row(f"GPU {g.name} {precision.upper()}, batch {b}", digital[precision], None,
-                         rf["energy_J_per_inference"], rf["latency_s"], ops, "estimated", "all-in", facility,
-                         f"roofline; {rf['layers'][0]['bound']}-bound; without idle power "
-                         f"{rf['energy_J_per_inference_without_idle']:.3g} J"))
+        key = f"{precision}_b{b}"
+        gpu_runs[key], gpu_ledgers[key] = rf, gpu_ledger(rf).to_dict()
+        rows.append(_row(f"GPU {g.name} {precision.upper()}, batch {b}", digital[precision], None,
+                         rf["energy_J_per_inference"], rf["latency_s"], ops, rf["label"], "board all-in", facility,
+                         f"roofline, {rf['layers'][0]['bound']}-bound; static (idle {g.idle_W:g} W x time) "
+                         f"{rf['energy_J_per_inference_static']:.3g} J + dynamic "
+                         f"{rf['energy_J_per_inference_dynamic']:.3g} J",
+                         static_J=rf["energy_J_per_inference_static"], dynamic_J=rf["energy_J_per_inference_dynamic"],
+                         kind="gpu"))
+    sweep = {p: batch_sweep(mlp.layers, g, precision=p, batches=SWEEP) for p in ("fp16", "int8")}
     steps.update()
     snn_info = {"available": False, "reason": "no SNN row requested"}
     if snn_row is not None:
         row, snn_info = snn_row(mlp, facility=facility, seed=seed, tables=tables)
+        row.setdefault("lower_bound", False)
+        row.setdefault("kind", "snn")
         rows.append(row)
     steps.update()
     steps.close()
-    return {
+    result = {
         "workload": {"name": "digits MLP", "layers": mlp.layers, "macs_per_inference": mlp.macs,
-                     "ops_per_inference": ops, "test_images": n_test},
+                     "ops_per_inference": ops, "test_images": n},
         "config": {"seed": seed, "gpu": gpu, "t_s": t_s, "noise_seeds": noise_seeds, "batch": batch,
-                   "energy_table": energy_table, "facility": dataclasses.asdict(facility), "crossbar_preset": "PCM"},
+                   "energy_table": energy_table, "facility": dataclasses.asdict(facility), "crossbar_preset": "PCM",
+                   "cim_design": cim.to_dict()["design"]},
         "digital_accuracy": digital,
         "crossbar": {"accuracy_per_seed": xb.per_seed, "cell_read_J": xb.cell_read_J,
                      "counts_per_test_pass": xb.counts.to_dict()},
-        "ledgers": {"crossbar_bottom_up": bottom_up.to_dict(), "crossbar_chip": chip.to_dict()},
+        "cim": {k: val for k, val in cim.to_dict().items() if k not in ("core", "chip")},
+        "ledgers": {"cim_core": cim.core.to_dict(), "cim_chip": cim.chip.to_dict(), "hermes_measured": herm.to_dict(),
+                    "digital_mac": mac.to_dict(), **{f"gpu_{k}": val for k, val in gpu_ledgers.items()}},
         "gpu": gpu_runs,
+        "gpu_sweep": {"gpu": g.name, "batches": list(SWEEP), **sweep},
         "snn": snn_info,
         "rows": rows,
     }
+    result["ratios"] = ratios(result)
+    return result
+
+
+def ratios(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Energy ratios of like with like: within a scope, every row over the scope's first PCM row; and
+    "chip vs board": every board all-in row over each PCM chip all-in row (favours the chip)."""
+    rows, out = result["rows"], []
+
+    def add(scope, base, others):
+        for o in others:
+            out.append({"scope": scope, "numerator": o["system"], "denominator": base["system"],
+                        "ratio": o["energy_J_per_inference"] / base["energy_J_per_inference"],
+                        "lower_bound_denominator": bool(base.get("lower_bound"))})
+
+    for scope in SCOPE_ORDER:
+        same = [r for r in rows if r["scope"] == scope]
+        base = next((r for r in same if "PCM" in r["system"]), None)
+        if base is not None:
+            add(scope, base, [r for r in same if r is not base])
+    for base in (r for r in rows if r["scope"] == "chip all-in" and "PCM" in r["system"]):
+        add("chip vs board", base, [r for r in rows if r["scope"] == "board all-in"])
+    return out
 
 
 def format_table(result: dict[str, Any]) -> str:
-    """The comparison as a fixed-width text table."""
-    head = (f"{'system':<40}{'accuracy':>10}{'J/inference':>13}{'latency':>11}{'TOPS/W':>9}{'inf/s/W':>10}"
-            f"{'inf/kWh':>10}{'gCO2e/M':>10}  label")
+    """The comparison as a fixed-width text table, one block per scope, with the ratios within it."""
+    head = (f"{'system':<48}{'accuracy':>10}{'J/inference':>13}{'latency':>11}{'TOPS/W':>9}{'inf/kWh':>10}"
+            f"{'gCO2e/M':>10}  label")
     lines = [head, "-" * len(head)]
-    for r in result["rows"]:
-        acc = f"{100 * r['accuracy']:.1f}%" + (f"+-{100 * r['accuracy_std']:.1f}" if r["accuracy_std"] else "")
-        lines.append(f"{r['system']:<40}{acc:>10}{r['energy_J_per_inference']:>13.3g}{r['latency_s']:>11.3g}"
-                     f"{r['tops_per_w']:>9.3g}{r['inferences_per_s_per_w']:>10.3g}{r['inferences_per_kwh_wall']:>10.3g}"
-                     f"{r['gco2e_per_million']:>10.3g}"
-                     f"  {r['label']}, {r['scope']}")
+    scopes = list(SCOPE_ORDER) + sorted({r["scope"] for r in result["rows"]} - set(SCOPE_ORDER))
+    for scope in scopes:
+        rows = [r for r in result["rows"] if r["scope"] == scope]
+        if not rows:
+            continue
+        lines.append(f"[{scope}]")
+        for r in rows:
+            acc = f"{100 * r['accuracy']:.1f}%" + (f"+-{100 * r['accuracy_std']:.1f}" if r["accuracy_std"] else "")
+            lat = "-" if r["latency_s"] is None else f"{r['latency_s']:.3g}"
+            mark = ">=" if r.get("lower_bound") else ""
+            lines.append(f"{r['system']:<48}{acc:>10}{mark + format(r['energy_J_per_inference'], '.3g'):>13}{lat:>11}"
+                         f"{r['tops_per_w']:>9.3g}{r['inferences_per_kwh_wall']:>10.3g}{r['gco2e_per_million']:>10.3g}"
+                         f"  {r['label']}")
+            if r.get("static_J_per_inference") is not None:
+                lines.append(f"{'':<4}static {r['static_J_per_inference']:.3g} J + dynamic "
+                             f"{r['dynamic_J_per_inference']:.3g} J")
+    lines.append("ratios (same scope; chip vs board favours the chip):")
+    for q in result["ratios"]:
+        lines.append(f"  [{q['scope']}] {q['numerator']} / {q['denominator']}: "
+                     f"{'<=' if q['lower_bound_denominator'] else ''}{q['ratio']:.3g}x")
     fac = result["config"]["facility"]
     lines.append(f"facility: PUE {fac['pue']}, {fac['grid_gco2_per_kwh']} gCO2e/kWh, {fac['wue_l_per_kwh']} L/kWh, "
-                 f"{fac['usd_per_kwh']} USD/kWh; J/inference (edge view) and inf/s/W (data-centre view) are IT energy,"
-                 " inf/kWh and gCO2e at the wall")
+                 f"{fac['usd_per_kwh']} USD/kWh; J/inference is IT energy, inf/kWh and gCO2e at the wall; "
+                 ">= marks lower bounds")
     if not result["snn"]["available"]:
         lines.append(f"SNN row: not shown ({result['snn']['reason']})")
     else:
@@ -129,58 +201,85 @@ def _short(system: str) -> str:
     return system.replace("NVIDIA ", "").replace(" SXM", "").replace(", ", "\n").replace(" (", "\n(")
 
 
-def _color(system: str) -> str:
-    return "tab:green" if "crossbar" in system else "tab:purple" if "SNN" in system else "tab:gray"
+COLORS = {"cim": "tab:green", "digital": "tab:blue", "gpu": "tab:gray", "snn": "tab:purple"}
+
+
+def _color(row: dict[str, Any]) -> str:
+    return COLORS.get(row.get("kind"), "tab:purple" if "SNN" in row["system"] else "tab:gray")
 
 
 def _energy_panel(ax, result: dict[str, Any]) -> None:
-    """Bars of IT energy per inference (log) with accuracy and label; gCO2e per million on the right axis."""
-    rows = result["rows"]
-    bars = ax.bar(range(len(rows)), [r["energy_J_per_inference"] for r in rows],
-                  color=[_color(r["system"]) for r in rows])
+    """Bars of IT energy per inference (log), grouped by scope; lower bounds hatched, the label on each."""
+    x, ticks, names = 0.0, [], []
+    for scope in SCOPE_ORDER + tuple(sorted({r["scope"] for r in result["rows"]} - set(SCOPE_ORDER))):
+        rows = [r for r in result["rows"] if r["scope"] == scope]
+        if not rows:
+            continue
+        start = x
+        for r in rows:
+            e = r["energy_J_per_inference"]
+            bar = ax.bar(x, e, color=_color(r), hatch="//" if r.get("lower_bound") else None, edgecolor="k", lw=0.5)
+            if r.get("static_J_per_inference") is not None:  # the static part as a darker base
+                ax.bar(x, r["static_J_per_inference"], color="k", alpha=0.25, width=0.8)
+            ax.annotate(f"{'>= ' if r.get('lower_bound') else ''}{e:.2g} J\n{r['label']}",
+                        (bar[0].get_x() + bar[0].get_width() / 2, e), ha="center", va="bottom", fontsize=6)
+            ticks.append(x)
+            names.append(_short(r["system"]))
+            x += 1
+        ax.axvspan(start - 0.5, x - 0.5, color="0.93" if len(ticks) % 2 else "0.97", zorder=-1)
+        ax.text((start + x - 1) / 2, 1.02, scope, transform=ax.get_xaxis_transform(), ha="center", fontsize=8)
+        x += 0.6
     ax.set_yscale("log")
-    ax.set_ylim(top=10 * max(r["energy_J_per_inference"] for r in rows))  # room for the labels
+    ax.set_ylim(top=30 * max(r["energy_J_per_inference"] for r in result["rows"]))
     ax.set_ylabel("IT energy per inference (J)")
-    for b, r in zip(bars, rows):
-        ax.annotate(f"{100 * r['accuracy']:.1f}%\n{r['label']}", (b.get_x() + b.get_width() / 2, b.get_height()),
-                    ha="center", va="bottom", fontsize=7)
-    # every facility column is IT energy x a constant of the facility: one axis shows them (here carbon)
-    k = rows[0]["gco2e_per_million"] / rows[0]["energy_J_per_inference"]
-    sec = ax.secondary_yaxis("right", functions=(lambda e: e * k, lambda g: g / k))
-    sec.set_ylabel("gCO2e per million inferences (at the wall)")
-    ax.set_xticks(range(len(rows)), [_short(r["system"]) for r in rows], fontsize=7)
+    ax.set_xticks(ticks, names, fontsize=6)
     ax.grid(alpha=0.3, axis="y")
-    ax.set_title("energy per inference (labels: accuracy, source)", fontsize=10)
+    ax.set_title("energy per inference by scope (hatched: lower bound; dark base: static part)", fontsize=9, pad=16)
 
 
-def _latency_panel(ax, result: dict[str, Any]) -> None:
-    """Latency vs energy per inference, one point per row: all-in rows filled, per-operation rows hollow
-    (they leave out the chip's overheads), the label (measured / simulated / estimated) beside the name."""
+def _latency_panel(ax, result: dict[str, Any]) -> list:
+    """Latency vs energy per inference: the GPU roofline swept over batch size (total and its dynamic part),
+    the chip rows as points (hollow: lower bounds). Per-operation rows have no latency of their own."""
     from matplotlib.lines import Line2D
 
     notes = []
-    for r in sorted(result["rows"], key=lambda r: -r["energy_J_per_inference"]):
-        x, y, c = r["latency_s"], r["energy_J_per_inference"], _color(r["system"])
-        ax.plot(x, y, "o", ms=9, mew=1.5, color=c, mfc=c if r["scope"] == "all-in" else "white")
-        notes.append(ax.annotate(f"{_short(r['system']).replace(chr(10), ' ')}: {r['label']}", (x, y), xytext=(8, 0),
-                                 textcoords="offset points", fontsize=7, va="center"))
+    sw = result["gpu_sweep"]
+    for p, ls in (("fp16", "-"), ("int8", "--")):
+        pts = sw[p]
+        ax.plot([q["latency_s"] for q in pts], [q["energy_J_per_inference"] for q in pts], ls, marker="o", ms=3,
+                color="tab:gray", label=f"GPU {sw['gpu'].replace('NVIDIA ', '')} {p.upper()}, batch sweep")
+        ax.plot([q["latency_s"] for q in pts], [q["dynamic_J_per_inference"] for q in pts], ls, color="tab:gray",
+                alpha=0.4, lw=1, label=f"  its dynamic part (no idle power)")
+    for q in sw["fp16"]:
+        notes.append(ax.annotate(f"B={q['batch']}", (q["latency_s"], q["energy_J_per_inference"]), xytext=(4, 3),
+                                 textcoords="offset points", fontsize=6, color="0.3"))
+    for r in result["rows"]:
+        if r["latency_s"] is None or r.get("kind") == "gpu":
+            continue
+        c = _color(r)
+        ax.plot(r["latency_s"], r["energy_J_per_inference"], "s" if r["scope"] == "chip all-in" else "o", ms=8,
+                mew=1.5, color=c, mfc="white" if r.get("lower_bound") else c, ls="none")
+        notes.append(ax.annotate(f"{_short(r['system']).replace(chr(10), ' ')} [{r['scope']}]",
+                                 (r["latency_s"], r["energy_J_per_inference"]), xytext=(8, 0),
+                                 textcoords="offset points", fontsize=6, va="center"))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.margins(0.12)
+    ax.margins(0.1)
     lo, hi = ax.get_xlim()
-    ax.set_xlim(lo, hi * 100)  # room for the names right of the points
+    ax.set_xlim(lo, hi * 30)
     ax.set_xlabel("latency to a result (s; GPU: the whole batch)")
     ax.set_ylabel("IT energy per inference (J)")
-    ax.set_title("latency vs energy", fontsize=10)
+    ax.set_title("latency vs energy; GPU swept over batch size", fontsize=9)
     ax.grid(alpha=0.3, which="major")
-    ax.legend(handles=[Line2D([], [], ls="none", marker="o", color="k", label="all-in"),
-                       Line2D([], [], ls="none", marker="o", color="k", mfc="white",
-                              label="per-operation (no chip overheads)")], fontsize=7, loc="lower right")
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], ls="none", marker="s", color="k", label="chip all-in"),
+                Line2D([], [], ls="none", marker="s", color="k", mfc="white", label="lower bound")]
+    ax.legend(handles=handles, fontsize=6, loc="upper right")
     return notes
 
 
 def _unclutter(fig, notes) -> None:
-    """Moves annotations (highest point first) down in 2-point steps until none overlaps one placed before."""
+    """Moves annotations (in drawing order) down in 2-point steps until none overlaps one placed before."""
     renderer = fig.canvas.get_renderer()
     placed = []
     for note in notes:
@@ -194,16 +293,15 @@ def _unclutter(fig, notes) -> None:
 
 
 def plot(result: dict[str, Any], png: Path) -> None:
-    """Left: energy per inference (log bars, accuracy and label on each; gCO2e per million inferences on
-    the right axis, since every facility column is energy times a constant). Right: latency vs energy per
-    inference, the one column of the table that energy does not determine."""
+    """Left: energy per inference by scope (per-op, chip all-in, board all-in), lower bounds hatched, the
+    static part of each all-in bar darker. Right: latency vs energy, the GPU as a batch sweep."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5))
+    fig, axes = plt.subplots(1, 2, figsize=(15, 6), gridspec_kw={"width_ratios": [1.25, 1]})
     _energy_panel(axes[0], result)
     notes = _latency_panel(axes[1], result)
     fac = result["config"]["facility"]
-    others = "GPU" + (" and SNN" if result["snn"]["available"] else "")
-    fig.suptitle(f"digits MLP {result['workload']['layers']}: PCM crossbar vs {others} "
+    fig.suptitle(f"digits MLP {result['workload']['layers']}: PCM CIM vs GPU"
+                 f"{' and SNN' if result['snn']['available'] else ''}, scope for scope "
                  f"(PUE {fac['pue']}, {fac['grid_gco2_per_kwh']:g} gCO2e/kWh)")
     fig.tight_layout()
     _unclutter(fig, notes)

@@ -43,7 +43,8 @@ class TrainedSNN:
 
 
 @lru_cache(maxsize=32)
-def train_snn(hidden: tuple = (32,), *, T: int = 8, seed: int = 0, epochs: int = EPOCHS, variant: tuple = ()) -> TrainedSNN:
+def train_snn(hidden: tuple = (32,), *, T: int = 8, seed: int = 0, epochs: int = EPOCHS,
+              variant: tuple = ()) -> TrainedSNN:
     """Trains the digits SNN 64-hidden-10 at T steps (deterministic for a seed).
 
     Args:
@@ -119,7 +120,8 @@ def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: st
     ops = 2.0 * mlp.macs
     row = make_row(f"SNN on {profile}, trained (T = {best})", acc, None, led.per_inference_J, best * STEP_TIME_S, ops,
                    led.label, led.scope, facility, f"surrogate-gradient training (JAX), run on Brian2; best of "
-                   f"T = {', '.join(map(str, trained_Ts))}; {c.per_inference()['synaptic_events']:.0f} SOPs / inference")
+                   f"T = {', '.join(map(str, trained_Ts))}; "
+                   f"{c.per_inference()['synaptic_events']:.0f} SOPs / inference")
     conv_res, y = evaluate(mlp, T_max=T)
     conv_acc = float(np.mean(conv_res.predict(T) == y))
     cc, cled = priced(conv_res, T, profile=profile, tables=tables)

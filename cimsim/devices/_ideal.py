@@ -26,10 +26,15 @@ class IdealDevice:
     Args:
         g_max_S: largest conductance (S). 25 uS, as the PCM model of Joshi et al. 2020.
         g_min_S: smallest conductance (S).
+        iv: the cell's current-voltage law I(V, G) (cimsim.circuit.SinhIV, PolyIV), None for Ohm's law;
+            applied per cell to the read voltage with ideal wires (with wire resistance: the circuit-level
+            cimsim.circuit.solve_ir_drop_nonlinear).
     """
 
     g_max_S: float = 25e-6
     g_min_S: float = 0.0
+
+    iv: Any = None
 
     def __post_init__(self) -> None:
         v.positive("g_max_S", self.g_max_S)

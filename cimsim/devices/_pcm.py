@@ -103,6 +103,9 @@ class PCMDevice:
         read_noise_scale: multiplies sigma_nG (1 = as measured; 0 = no 1/f noise).
         t0_s: reference time of the drift law (s), 20 s in the paper.
         t_read_s: read duration (s), 250 ns in the paper.
+        iv: the cell's current-voltage law I(V, G) (cimsim.circuit.SinhIV, PolyIV), None for Ohm's law;
+            applied per cell to the read voltage with ideal wires (with wire resistance: the circuit-level
+            cimsim.circuit.solve_ir_drop_nonlinear).
 
     References:
         Joshi et al., Nat. Commun. 11:2473 (2020); Nandakumar et al., J. Appl. Phys. (2019).
@@ -114,6 +117,8 @@ class PCMDevice:
     read_noise_scale: float = 1.0
     t0_s: float = T0_S
     t_read_s: float = T_READ_S
+
+    iv: Any = None
 
     def __post_init__(self) -> None:
         v.positive("g_max_S", self.g_max_S)

@@ -50,6 +50,9 @@ class ReRAMDevice:
         sigma_read_rel: read noise std as a fraction of the conductance, drawn once per read.
         p_stuck_on: probability a device is stuck at g_max.
         p_stuck_off: probability a device is stuck at g_min.
+        iv: the cell's current-voltage law I(V, G) (cimsim.circuit.SinhIV, PolyIV), None for Ohm's law;
+            applied per cell to the read voltage with ideal wires (with wire resistance: the circuit-level
+            cimsim.circuit.solve_ir_drop_nonlinear).
     """
 
     g_min_S: float = 1e-6
@@ -59,6 +62,8 @@ class ReRAMDevice:
     sigma_read_rel: float = 0.01
     p_stuck_on: float = 0.0
     p_stuck_off: float = 0.0
+
+    iv: Any = None
 
     def __post_init__(self) -> None:
         v.positive("g_max_S", self.g_max_S)

@@ -1,12 +1,19 @@
-"""Energy: the ledger, energy tables, cost models, GPU baseline and facility layer."""
+"""Energy: the ledger, energy tables, component models, the CIM chip as an architecture, cost models, GPU
+baseline and facility layer."""
 
-from .adc import adc_energy_survey_J, adc_energy_walden_J, dac_energy_J
-from .cost import crossbar_ledger, digital_ledger, snn_ledger
+from . import components
+from .adc import adc_energy_J, adc_energy_survey_J, adc_energy_walden_J, dac_energy_J
+from .architecture import (CimDesign, CimResult, Converters, Digital, activity, hermes_like, isaac, mapping,
+                           measured_chip)
+from .architecture import price as price_design
+from .cost import crossbar_ledger, digital_ledger, digital_mac_ledger, snn_ledger
 from .facility import Facility
-from .gpu import GPU, load_gpu, measure_nvml, roofline
+from .gpu import GPU, batch_sweep, gpu_ledger, load_gpu, measure_nvml, roofline
 from .ledger import LABELS, SCOPES, Ledger, Record
 from .tables import load_table
 
-__all__ = ["Facility", "GPU", "LABELS", "Ledger", "Record", "SCOPES", "adc_energy_survey_J", "adc_energy_walden_J",
-           "crossbar_ledger", "dac_energy_J", "digital_ledger", "load_gpu", "load_table", "measure_nvml",
-           "roofline", "snn_ledger"]
+__all__ = ["CimDesign", "CimResult", "Converters", "Digital", "Facility", "GPU", "LABELS", "Ledger", "Record",
+           "SCOPES", "activity", "adc_energy_J", "adc_energy_survey_J", "adc_energy_walden_J", "batch_sweep",
+           "components", "crossbar_ledger", "dac_energy_J", "digital_ledger", "digital_mac_ledger", "gpu_ledger",
+           "hermes_like", "isaac", "load_gpu", "load_table", "mapping", "measure_nvml", "measured_chip",
+           "price_design", "roofline", "snn_ledger"]

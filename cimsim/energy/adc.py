@@ -1,6 +1,11 @@
 """ADC and DAC energy per conversion from resolution and sample rate.
 
-Two ADC models (docs/references.md s.4):
+The ledger prices ADCs with the released model of the Murmann-survey study, the PyPI package
+hwcomponents-adc (Andrulis et al., arXiv 2404.06553, 2024): ``adc_energy_J(bits, rate, node_m)`` (and
+cimsim.energy.components.adc). It depends on the process node, grows ~1.85x from 4 to 8 bits and is flat up
+to ~1 GS/s (8 bit, 100 MS/s: 98 fJ at 7 nm, 1.7 pJ at 32 nm, as the model's total energy per conversion).
+
+Two closed forms remain for comparison and envelopes (docs/references.md s.4), not used by the ledger:
   * Walden figure of merit: E = FoM * 2^ENOB (P = FoM * f_s * 2^ENOB), with FoM in J per conversion step.
   * the best-case fit of Andrulis et al. (arXiv 2404.06553, 2024) to the Murmann ADC survey, which the
     data table gives at 4, 6 and 8 bits: 0.2 / 3 / 48 fJ below ~175 MS/s and 2.5 / 40 / 640 fJ at 1 GS/s.
@@ -11,7 +16,8 @@ Two ADC models (docs/references.md s.4):
     inputs; the tests check the fit against them. Outside 4-8 bits this is an extrapolation (label
     "estimated" either way).
 DAC: ISAAC's 1-bit DAC energy per conversion (docs/references.md s.4), applied bit-serially: an n-bit input is
-n one-bit conversions (ISAAC streams inputs one bit per cycle).
+n one-bit conversions (ISAAC streams inputs one bit per cycle), and then the ADC converts once per input bit
+too (cimsim.energy.architecture prices the two as one circuit).
 Every entry is looked up with the user's tables first (``tables=``), so an override changes the energy.
 """
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import math
 
+from . import components
 from .tables import energy_entry
 
 KNEE_SPS = 175e6  # Andrulis et al. 2024: the best-case energy is flat in f_s below ~175 MS/s
@@ -27,6 +34,13 @@ REF_BITS = 8  # the resolution of the two tabulated points the fit is anchored o
 GROWTH_PER_BIT = 4.0  # Andrulis et al. 2024 tabulated points: 16x per 2 bits (4^ENOB)
 SURVEY_KEYS = ("adc_8b_lowrate", "adc_8b_1GSps")
 DAC_KEY = "dac_1b_isaac"
+
+
+def adc_energy_J(bits: int, sample_rate_Sps: float, node_m: float) -> float:
+    """Energy of one conversion (J) from the Andrulis et al. (2024) model, hwcomponents_adc.ADC: its total
+    energy per conversion at that rate (dynamic plus its 20 % leakage share)."""
+    c = components.adc(bits, sample_rate_Sps, node_m)
+    return c.energy_J + c.leak_W / sample_rate_Sps
 
 
 def _check_bits(bits: int) -> None:

@@ -8,7 +8,11 @@ default, an estimate). The peak is the datasheet's dense peak, so the model is o
 Power: P_layer = P_idle + (P_limit - P_idle) u s^3 with u = t_busy / t_layer (utilization) and s the clock
 scale (DVFS: dynamic power ~ f V^2 ~ f^3, an estimate; memory bandwidth taken as clock-independent). A power
 cap P_cap lowers s to min(s, ((P_cap - P_idle) / (P_limit - P_idle))^(1/3)). Energy is reported with and
-without idle power (docs/references.md s.5). All of it is labelled "estimated".
+without idle power (docs/references.md s.5). All of it is labelled "estimated". Scope: "board all-in" (the
+board's power limit and idle power are board figures): every row splits into the static part (idle power x
+time, charged whether or not the GPU computes) and the dynamic part (the power above idle while busy).
+``gpu_ledger`` turns a roofline run into a ledger of those two records; ``batch_sweep`` runs it over batch
+sizes (the static part per inference falls as 1 / batch until the work stops being launch-bound).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .ledger import Ledger, Record
 from .tables import load_table
 
 BYTES = {"fp32": 4, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}  # bytes per value of each format
@@ -105,9 +110,33 @@ def roofline(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16"
         "gpu": gpu.name, "precision": precision, "rate_used": used, "batch": batch, "clock_scale": s,
         "power_cap_W": power_cap_W, "kernel_overhead_s": kernel_overhead_s, "layers": detail,
         "latency_s": t_total, "energy_J_per_inference": (e_idle + e_dyn) / batch,
-        "energy_J_per_inference_without_idle": e_dyn / batch, "avg_power_W": (e_idle + e_dyn) / t_total,
-        "ops_per_inference": ops_total / batch, "source": gpu.source, "label": "estimated",
+        "energy_J_per_inference_without_idle": e_dyn / batch, "energy_J_per_inference_static": e_idle / batch,
+        "energy_J_per_inference_dynamic": e_dyn / batch, "idle_W": gpu.idle_W,
+        "avg_power_W": (e_idle + e_dyn) / t_total,
+        "ops_per_inference": ops_total / batch, "source": gpu.source, "label": "estimated", "scope": "board all-in",
     }
+
+
+def gpu_ledger(rf: dict[str, Any]) -> Ledger:
+    """A roofline run as a ledger of one batch: the static record (idle power x batch time) and the dynamic
+    one (power above idle while busy), both "board all-in", per ``batch`` inferences."""
+    t, b = rf["latency_s"], rf["batch"]
+    src = f"roofline of {rf['gpu']}, {rf['precision']}, batch {b}; {rf['source']}"
+    return Ledger((Record("gpu/static", "idle_power_time", t, rf["idle_W"], src, rf["label"], "board all-in"),
+                   Record("gpu/dynamic", "busy_energy", 1, rf["energy_J_per_inference_dynamic"] * b, src, rf["label"],
+                          "board all-in")), b, "board all-in")
+
+
+def batch_sweep(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16", batches=(1, 4, 16, 64, 256, 1024,
+                4096, 16384), **kwargs: Any) -> list[dict[str, Any]]:
+    """The roofline over batch sizes: per batch, latency and energy per inference (total, static, dynamic)."""
+    out = []
+    for b in batches:
+        rf = roofline(layers, gpu, precision=precision, batch=b, **kwargs)
+        out.append({"batch": b, "latency_s": rf["latency_s"], "energy_J_per_inference": rf["energy_J_per_inference"],
+                    "static_J_per_inference": rf["energy_J_per_inference_static"],
+                    "dynamic_J_per_inference": rf["energy_J_per_inference_dynamic"], "bound": rf["layers"][0]["bound"]})
+    return out
 
 
 def measure_nvml(run: Callable[[], Any], *, min_window_s: float = 10.0, idle_window_s: float = 2.0,
