@@ -211,6 +211,25 @@ def seed_claims(d):
     return [_close("analog attention energy per token (Leroux et al. 2025: 73.8 nJ)", att["analog_nJ_per_token"], 73.8, 1e-3)]
 
 
-CHECKS = {"pcm-model": pcm_model, "tile-drift": tile_drift, "ir-drop": ir_drop, "cuba": cuba,
+def macro_validation(d):
+    # deterministic: published chips priced by the architecture model (docs/references.md s.10)
+    tol = d["config"]["tolerance"]
+    out = [_close(f"{c['what']} (published {c['published']:.4g})", c["reproduced"], c["published"], tol)
+           for c in d["comparisons"]]
+    old, pub = d["isaac_per_mvm_adc"]["chip_W"], d["published"]["isaac_chip_W"]
+    out.append(("ISAAC with one ADC read per column and MVM does NOT reproduce its chip power (bit-serial needs "
+                "one per input bit)", Verdict.of(abs(old / pub - 1) > tol),
+                f"{old:.4g} W vs {pub:.4g} W ({100 * (old / pub - 1):+.0f} %)"))
+    return out
+
+
+def snn_training(d: dict) -> list:
+    """Deterministic checks of the directly trained SNN (spike equality with Brian2; accuracy vs the ANN)."""
+    from .snn_training import checks
+
+    return checks(d)
+
+
+CHECKS = {"snn-training": snn_training, "pcm-model": pcm_model, "tile-drift": tile_drift, "ir-drop": ir_drop, "cuba": cuba,
           "snn-conversion": snn_conversion, "hwa-drift": hwa_drift, "hwa-noise-grid": hwa_noise_grid,
-          "seed-claims": seed_claims}
+          "seed-claims": seed_claims, "macro-validation": macro_validation}

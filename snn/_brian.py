@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 
 import numpy as np
@@ -24,17 +26,26 @@ def _blocks(samples: int, n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarr
     return pre, post
 
 
-def run(weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, rng, target, count_on_pre):
+def run(weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, rng, target, count_on_pre,
+        input_spikes=None, record_units=False):
     """Builds and runs the network in its own Brian2 Network; returns a SimResult.
 
-    Brian2's code-generation target is set for this run only (the caller's is restored on return)."""
+    Brian2's code-generation target (or, for "cpp_standalone", its device, with a project in a temporary
+    folder that is removed afterwards) is set for this run only: the caller's is restored on return."""
     b2 = _b2()
-    with brian2_settings(b2, target=target):
-        return _run(b2, weights, biases, x, steps=steps, encoder=encoder, neuron=neuron, reset=reset, tau_s=tau_s,
-                    threshold=threshold, rng=rng, target=target, count_on_pre=count_on_pre)
+    standalone = tempfile.mkdtemp(prefix="cimsim-snn-") if target == "cpp_standalone" else None
+    try:
+        with brian2_settings(b2, target=None if standalone else target, standalone_directory=standalone):
+            return _run(b2, weights, biases, x, steps=steps, encoder=encoder, neuron=neuron, reset=reset,
+                        tau_s=tau_s, threshold=threshold, rng=rng, target=target, count_on_pre=count_on_pre,
+                        input_spikes=input_spikes, record_units=record_units, standalone=standalone)
+    finally:
+        if standalone:
+            shutil.rmtree(standalone, ignore_errors=True)
 
 
-def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, rng, target, count_on_pre):
+def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, rng, target, count_on_pre,
+         input_spikes, record_units, standalone=None):
     samples = x.shape[0]
     sizes = (weights[0].shape[1],) + tuple(W.shape[0] for W in weights)
     dt = 1 * b2.ms
@@ -57,7 +68,7 @@ def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, thresh
             groups[0].b = (x @ weights[0].T + biases[0]).ravel()
             pre_group, first_w = None, 1
         else:
-            fire = rng.random((steps, samples, sizes[0])) < x[None, :, :]
+            fire = rng.random((steps, samples, sizes[0])) < x[None, :, :] if input_spikes is None else input_spikes
             t_idx, s_idx, u_idx = np.nonzero(fire)
             pre_group = b2.SpikeGeneratorGroup(samples * sizes[0], s_idx * sizes[0] + u_idx, t_idx * dt, dt=dt,
                                                name="input")
@@ -82,6 +93,8 @@ def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, thresh
         net = b2.Network(*objects)
         t0 = time.perf_counter()
         net.run(steps * dt, namespace={})
+        if standalone:  # compiles and runs the C++ project; the wall time then includes the compile
+            b2.device.build(directory=standalone, compile=True, run=True, with_output=False)
         wall = time.perf_counter() - t0
     except Exception as exc:
         if target != "numpy" and "compil" in str(exc).lower():
@@ -94,13 +107,16 @@ def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, thresh
     t_out = np.rint(np.asarray(out.t[:] / dt)).astype(np.int64)
     n_out = sizes[-1]
     out_v = np.asarray(vmon.v[:]).T.reshape(steps, samples, n_out)
-    layer_steps = []
+    layer_steps, layer_units = [], []
     for m, n in zip(monitors, (sizes if encoder == "poisson" else sizes[1:])):
         idx = np.asarray(m.i[:], dtype=np.int64)
         layer_steps.append((np.rint(np.asarray(m.t[:] / dt)).astype(np.int64), idx // n))
+        layer_units.append(idx % n)
     result = SimResult(out_spike_steps=np.stack([i_out // n_out, i_out % n_out, t_out]), out_v=out_v,
                        layer_spike_steps=tuple(layer_steps), sizes=sizes, steps=steps, samples=samples,
                        encoder=encoder, wall_s=wall)
     if count_on_pre:
         object.__setattr__(result, "on_pre_events", int(sum(float(np.sum(g.nev[:])) for g in groups)))
+    if record_units:
+        object.__setattr__(result, "layer_spike_units", tuple(layer_units))
     return result

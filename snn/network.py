@@ -9,7 +9,8 @@ Neurons: "if" (non-leaky integrate-and-fire) or "lif" (leak dv/dt = -v / tau bet
 Reset: "subtract" (v -= threshold; Rueckauer et al. 2017) or "zero" (v = 0; Diehl et al. 2015).
 Encoders: "current" (analog: the first layer receives W1 x + b1 as a current every step; those MACs are
 counted as input_macs) or "poisson" (each input emits a spike per step with probability x, drawn from the
-caller's numpy generator and fed as explicit spike times, so Brian2's own random state is never used).
+caller's numpy generator and fed as explicit spike times, so Brian2's own random state is never used; or,
+given ``input_spikes``, exactly the spikes of that raster: a latency code, or another simulator's draws).
 Synapses: current-based, instantaneous (v_post += w on a presynaptic spike).
 """
 
@@ -25,12 +26,14 @@ from .result import SimResult
 ENCODERS = ("current", "poisson")
 NEURONS = ("if", "lif")
 RESETS = ("subtract", "zero")
+TARGETS = ("numpy", "cython", "cpp_standalone")
 DT_S = 1e-3  # one time step, seconds (the SI boundary)
 
 
 def simulate(weights, biases, x, *, steps: int, encoder: str = "current", neuron: str = "if",
              reset: str = "subtract", tau_s: float = 20e-3, threshold: float = 1.0,
-             rng: np.random.Generator | None = None, target: str = "numpy", count_on_pre: bool = False) -> SimResult:
+             rng: np.random.Generator | None = None, target: str = "numpy", count_on_pre: bool = False,
+             input_spikes: np.ndarray | None = None, record_units: bool = False) -> SimResult:
     """Runs a converted network on a batch of inputs for ``steps`` time steps.
 
     Args:
@@ -41,23 +44,45 @@ def simulate(weights, biases, x, *, steps: int, encoder: str = "current", neuron
         encoder: "current" or "poisson"; neuron: "if" or "lif"; reset: "subtract" or "zero".
         tau_s: membrane time constant of "lif" (s).
         rng: generator for the Poisson encoder.
-        target: Brian2 code-generation target, "numpy" (no compile) or "cython".
+        target: Brian2 code-generation target, "numpy" (no compile) or "cython"; or "cpp_standalone" (the
+            whole run compiled to C++ in a temporary folder: a compile of seconds per call).
         count_on_pre: also count synaptic events with an on_pre counter (for tests: costs time).
+        input_spikes: with encoder "poisson", the input spikes themselves, (steps, samples, n_in) of 0/1 (a
+            spike of input unit u of sample s at step t); replaces the draws, so rng is not needed.
+        record_units: also return which neuron fired each spike (``SimResult.layer_spike_units``).
 
     Returns:
-        SimResult; with count_on_pre, ``SimResult.on_pre_events`` is set.
+        SimResult; with count_on_pre, ``SimResult.on_pre_events`` is set; with record_units,
+        ``SimResult.layer_spike_units`` holds per spiking layer the unit index of every spike, aligned with
+        ``layer_spike_steps``.
     """
     weights, biases, x = _validate(weights, biases, x, steps, encoder, neuron, reset, tau_s, threshold, target)
-    v.generator("rng", rng, required=encoder == "poisson")
+    input_spikes = _validate_raster(input_spikes, encoder, steps, x.shape)
+    v.generator("rng", rng, required=encoder == "poisson" and input_spikes is None)
     return _brian.run(weights, biases, x, steps=steps, encoder=encoder, neuron=neuron, reset=reset, tau_s=tau_s,
-                      threshold=threshold, rng=rng, target=target, count_on_pre=count_on_pre)
+                      threshold=threshold, rng=rng, target=target, count_on_pre=count_on_pre,
+                      input_spikes=input_spikes, record_units=record_units)
+
+
+def _validate_raster(input_spikes, encoder, steps, x_shape):
+    if input_spikes is None:
+        return None
+    if encoder != "poisson":
+        raise ValueError(f"input_spikes needs encoder 'poisson' (spiking input), got encoder {encoder!r}")
+    raster = np.asarray(input_spikes)
+    if raster.shape != (steps, *x_shape):
+        raise ValueError(f"input_spikes must have shape (steps, samples, n_in) = {(steps, *x_shape)}, "
+                         f"got {raster.shape}")
+    if not np.all((raster == 0) | (raster == 1)):
+        raise ValueError("input_spikes must hold only 0 and 1 (one spike at most per input, sample and step)")
+    return raster.astype(bool)
 
 
 def _validate(weights, biases, x, steps, encoder, neuron, reset, tau_s, threshold, target):
     v.one_of("encoder", encoder, ENCODERS)
     v.one_of("neuron", neuron, NEURONS)
     v.one_of("reset", reset, RESETS)
-    v.one_of("target", target, ("numpy", "cython"))
+    v.one_of("target", target, TARGETS)
     v.integer_at_least("steps", steps, 1)
     v.positive("tau_s", tau_s)
     v.positive("threshold", threshold)
