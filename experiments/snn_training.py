@@ -143,20 +143,6 @@ def _variant(variant: tuple, seed: int, epochs: int, samples: int | None) -> dic
             "mismatched": eq["mismatched"]}
 
 
-def checks(d: dict) -> list:
-    """Deterministic checks: Brian2 spike counts equal the JAX run's; trained within 1 point of the ANN at
-    T <= 8 (the same test images for both)."""
-    from ._checks import Verdict
-
-    eq = all(t["equality"]["equal"] for t in d["trained"]) and all(v["spike_counts_equal"] for v in d["variants"])
-    best = max(t["accuracy"] for t in d["trained"] if t["T"] <= 8)
-    pairs = sum(sum(t["equality"]["pairs"]) for t in d["trained"])
-    return [("Brian2 spike counts equal the JAX run's, every neuron and sample", Verdict.of(eq),
-             f"{pairs} neuron-sample counts over T = {d['config']['T']}, plus {len(d['variants'])} variants"),
-            ("trained SNN within 1 point of the ANN at T <= 8", Verdict.of(best >= d["ann_accuracy"] - 0.01),
-             f"{100 * best:.2f} vs ANN {100 * d['ann_accuracy']:.2f}")]
-
-
 def plot(data: dict, png: Path) -> None:
     """Accuracy vs T, energy per inference vs T (trained vs converted), accuracy on PCM over time."""
     plt = pyplot()
