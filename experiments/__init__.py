@@ -59,6 +59,12 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "adc-bits": ("experiments.adc_bits",
                  "Accuracy vs ADC bits (4-10), FP- vs HWA-trained, on PCM at 1 h",
                  "Rasch et al. 2023 (converter sensitivity)"),
+    "resnet-drift": ("experiments.resnet_drift",
+                     "CIFAR ResNet on PCM from 1 s to 10 y: FP vs HWA training, with and without GDC (digits; --data CIFAR-10)",
+                     "Joshi et al., Nat. Commun. 11:2473 (2020): ResNet-32 on CIFAR-10"),
+    "bit-slicing": ("experiments.bit_slicing",
+                    "Accuracy and energy per inference over weight slices x bits per cell x input bits per cycle",
+                    "ISAAC (Shafiee et al. 2016) and NeuroSim-style bit slicing; HERMES-like energy model"),
 }
 
 

@@ -179,7 +179,8 @@ def crossbar_accuracy(mlp: MLP, config, *, t_s: float = 0.0, seeds: int = 5, see
             if counts is None:  # cell-read energy of the first seed's pass
                 scale = np.abs(h).max(axis=1, keepdims=True)
                 volts = h / np.where(scale > 0, scale, 1.0) * config.v_read_V
-                energy[0] += float(np.sum((volts**2) @ (R.g_S[0] + R.g_S[1]).T)) * t_read_s
+                g_cells = R.g_S.reshape((-1,) + R.g_S.shape[-2:]).sum(axis=0)  # every cell of a weight
+                energy[0] += float(np.sum((volts**2) @ g_cells.T)) * t_read_s
             y, c = R.mvm(h, rng=rng, return_counts=True)
             total.append(c)
             return y
