@@ -148,7 +148,7 @@ def plot(data: dict, png: Path) -> None:
     plt = pyplot()
     c = data["claims"][0]
     names = ["analog (Leroux 2025)\nper-op"] + [f"{k}\nmeasured, board" for k in c["ratio_vs_measured_gpu"]] + \
-        [f"{k}\nroofline, board" for k in c["gpu_roofline_J_per_token"]]
+        [f"{k.replace('NVIDIA ', '')}\nroofline, board" for k in c["gpu_roofline_J_per_token"]]
     vals = [c["analog_nJ_per_token"] * 1e-9] + [v * 1e-3 for v in data["config"]["leroux"]["gpu_measured_mJ_per_token"].values()] + \
         list(c["gpu_roofline_J_per_token"].values())
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(14, 4.5), gridspec_kw={"width_ratios": [1.1, 1]})
@@ -166,7 +166,7 @@ def plot(data: dict, png: Path) -> None:
     ax.grid(alpha=0.3, axis="y")
     x = next((q for q in data["claims"] if q["claim"].startswith("The PCM crossbar")), None)
     if x is not None:
-        labels = ["mixed scopes\n(before the audit)"]
+        labels = ["GPU board /\nCIM core per-op\n(mixed scopes,\nas before the audit)"]
         vals = [x["mixed_scope_ratio"]]
         colors = ["tab:red"]
         for q in x["ratios"]:

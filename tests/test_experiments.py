@@ -83,3 +83,48 @@ def test_seed_claims_against_leroux_numbers(tmp_path):
     assert att["ratio_vs_measured_gpu"]["RTX 4090 (unfused PyTorch)"] == pytest.approx(7.18e-3 / 73.8e-9, rel=1e-3)
     dvfs = data["claims"][2]["model_memory_bound"]
     assert 0.05 < dvfs["energy_saving"] < 0.4
+
+
+def test_macro_validation_reproduces_published_chips(tmp_path):
+    """ISAAC (Shafiee et al. 2016, Table 1) and HERMES (Le Gallo et al. 2023) within 20 %; one ADC read per
+    MVM instead of per input bit does not reproduce ISAAC."""
+    from experiments import _checks
+
+    data = json.loads(experiments.load("macro-validation").main(seed=0, out_dir=tmp_path, quick=True).read_text())
+    checks = _checks.run("macro-validation", data)
+    assert len(checks) == 8 and all(v is _checks.Verdict.PASS for _, v, _ in checks)
+    i = data["isaac"]
+    # one IMA: 8 crossbars x 128 columns x 16 input bits converted per 1.6 us MVM at 16 mW / (8 x 1.2 GS/s) each
+    np.testing.assert_allclose(i["ima_breakdown_W"]["ADC (model)"], 8 * 128 * 16 * 16e-3 / 9.6e9 / 1.6e-6, rtol=1e-6)
+    np.testing.assert_allclose(i["ops_per_s"], 168 * 12 * 8 * 2 * 128 * 16 / 1.6e-6, rtol=1e-12)
+    assert i["adc_reads_per_column_per_mvm"] == 16 and data["isaac_per_mvm_adc"]["adc_reads_per_column_per_mvm"] == 1
+    np.testing.assert_allclose(data["hermes"]["tops_per_w_four_phase"], 9.76e12 / 4, rtol=1e-4)  # same power, 4 reads
+    assert data["hermes"]["model_core_mvm_J"]["chip all-in"] < data["hermes"]["measured_core_mvm_J"]  # a lower bound
+
+
+def test_energy_breakdown_scopes_and_bit_serial_counts(tmp_path):
+    data = json.loads(experiments.load("energy-breakdown").main(seed=0, out_dir=tmp_path, quick=True).read_text())
+    scopes = [b["scope"] for b in data["breakdown"]]
+    assert scopes[0] == "per-operation" and "board all-in" in scopes and "chip all-in, lower bound" in scopes
+    serial, pulse = data["bit_serial_activity"], data["pulse_width_activity"]
+    assert serial["reads_per_mvm"] == 8 and pulse["reads_per_mvm"] == 1
+    assert serial["adc_reads"] == 8 * pulse["adc_reads"] == 8 * 256 * pulse["tile_mvms"]  # 8 reads per column
+
+
+def test_pareto_points_carry_their_scope(tmp_path):
+    data = json.loads(experiments.load("pareto").main(seed=0, out_dir=tmp_path, quick=True).read_text())
+    pts = data["points"]
+    assert {p["scope"] for p in pts} == {"per-operation", "all-in"}
+    for scope, front in data["pareto_front"].items():
+        assert front and all(pts[i]["scope"] == scope for i in front)
+    assert all(p["lower_bound"] for p in pts if p["system"].startswith("PCM CIM chip"))
+
+
+def test_seed_claims_crossbar_factor_scope_for_scope(tmp_path):
+    data = json.loads(experiments.load("seed-claims").main(seed=0, out_dir=tmp_path, quick=True).read_text())
+    x = data["claims"][4]
+    assert x["claim"].startswith("The PCM crossbar")
+    per_op = [q["ratio"] for q in x["ratios"] if q["scope"] == "per-operation" and "INT8" in q["numerator"]]
+    chip_board = [q["ratio"] for q in x["ratios"] if q["scope"] == "chip vs board" and "batch 1024" in q["numerator"]]
+    assert per_op and chip_board and x["mixed_scope_ratio"] > max(chip_board) > max(per_op)
+    assert all(q["lower_bound_denominator"] for q in x["ratios"] if q["scope"] == "chip vs board")

@@ -149,7 +149,8 @@ def ratios(result: dict[str, Any]) -> list[dict[str, Any]]:
         for o in others:
             out.append({"scope": scope, "numerator": o["system"], "denominator": base["system"],
                         "ratio": o["energy_J_per_inference"] / base["energy_J_per_inference"],
-                        "lower_bound_denominator": bool(base.get("lower_bound"))})
+                        "lower_bound_denominator": bool(base.get("lower_bound")),
+                        "lower_bound_numerator": bool(o.get("lower_bound"))})
 
     for scope in SCOPE_ORDER:
         same = [r for r in rows if r["scope"] == scope]
@@ -182,10 +183,11 @@ def format_table(result: dict[str, Any]) -> str:
             if r.get("static_J_per_inference") is not None:
                 lines.append(f"{'':<4}static {r['static_J_per_inference']:.3g} J + dynamic "
                              f"{r['dynamic_J_per_inference']:.3g} J")
-    lines.append("ratios (same scope; chip vs board favours the chip):")
+    lines.append("ratios (same scope; chip vs board favours the chip; <= an upper bound, ~ both lower bounds):")
     for q in result["ratios"]:
-        lines.append(f"  [{q['scope']}] {q['numerator']} / {q['denominator']}: "
-                     f"{'<=' if q['lower_bound_denominator'] else ''}{q['ratio']:.3g}x")
+        mark = {(True, False): "<=", (False, True): ">=", (True, True): "~"}.get(
+            (q["lower_bound_denominator"], q.get("lower_bound_numerator", False)), "")
+        lines.append(f"  [{q['scope']}] {q['numerator']} / {q['denominator']}: {mark}{q['ratio']:.3g}x")
     fac = result["config"]["facility"]
     lines.append(f"facility: PUE {fac['pue']}, {fac['grid_gco2_per_kwh']} gCO2e/kWh, {fac['wue_l_per_kwh']} L/kWh, "
                  f"{fac['usd_per_kwh']} USD/kWh; J/inference is IT energy, inf/kWh and gCO2e at the wall; "
@@ -201,7 +203,7 @@ def _short(system: str) -> str:
     return system.replace("NVIDIA ", "").replace(" SXM", "").replace(", ", "\n").replace(" (", "\n(")
 
 
-COLORS = {"cim": "tab:green", "digital": "tab:blue", "gpu": "tab:gray", "snn": "tab:purple"}
+COLORS = {"cim": "tab:green", "digital": "tab:blue", "gpu": "0.7", "snn": "tab:purple"}
 
 
 def _color(row: dict[str, Any]) -> str:
@@ -220,7 +222,7 @@ def _energy_panel(ax, result: dict[str, Any]) -> None:
             e = r["energy_J_per_inference"]
             bar = ax.bar(x, e, color=_color(r), hatch="//" if r.get("lower_bound") else None, edgecolor="k", lw=0.5)
             if r.get("static_J_per_inference") is not None:  # the static part as a darker base
-                ax.bar(x, r["static_J_per_inference"], color="k", alpha=0.25, width=0.8)
+                ax.bar(x, r["static_J_per_inference"], color="k", alpha=0.35, width=0.8)
             ax.annotate(f"{'>= ' if r.get('lower_bound') else ''}{e:.2g} J\n{r['label']}",
                         (bar[0].get_x() + bar[0].get_width() / 2, e), ha="center", va="bottom", fontsize=6)
             ticks.append(x)
@@ -235,6 +237,11 @@ def _energy_panel(ax, result: dict[str, Any]) -> None:
     ax.set_xticks(ticks, names, fontsize=6)
     ax.grid(alpha=0.3, axis="y")
     ax.set_title("energy per inference by scope (hatched: lower bound; dark base: static part)", fontsize=9, pad=16)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color="k", alpha=0.35, label="static: idle power / leakage x time"),
+                       Patch(facecolor="white", edgecolor="k", hatch="//", label="lower bound")],
+              fontsize=7, loc="upper left")
 
 
 def _latency_panel(ax, result: dict[str, Any]) -> list:
@@ -278,6 +285,30 @@ def _latency_panel(ax, result: dict[str, Any]) -> list:
     return notes
 
 
+def _batch_panel(ax, result: dict[str, Any]) -> None:
+    """Energy per inference against the GPU batch size: the roofline's total, static and dynamic parts, and
+    the chip rows as horizontal lines (their energy per inference does not depend on the GPU's batch)."""
+    sw = result["gpu_sweep"]
+    b = sw["batches"]
+    for p, ls in (("fp16", "-"), ("int8", "--")):
+        ax.plot(b, [q["energy_J_per_inference"] for q in sw[p]], ls, marker="o", ms=3, color="0.4",
+                label=f"GPU {p.upper()}: board all-in")
+    ax.plot(b, [q["static_J_per_inference"] for q in sw["fp16"]], ":", color="k", lw=1, label="  FP16 static (idle)")
+    ax.plot(b, [q["dynamic_J_per_inference"] for q in sw["fp16"]], "-.", color="0.5", lw=1, label="  FP16 dynamic")
+    for r in result["rows"]:
+        if r["scope"] == "chip all-in":
+            ax.axhline(r["energy_J_per_inference"], color=_color(r), ls="--" if "HERMES" in r["system"] else "-",
+                       lw=1.2, label=f"{_short(r['system']).replace(chr(10), ' ')} (>=)")
+    ax.axvline(result["config"]["batch"], color="0.8", lw=0.8)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("GPU batch size")
+    ax.set_ylabel("IT energy per inference (J)")
+    ax.set_title("the GPU's batch as a sweep (chip rows: lines)", fontsize=9)
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(fontsize=6, loc="upper right")
+
+
 def _unclutter(fig, notes) -> None:
     """Moves annotations (in drawing order) down in 2-point steps until none overlaps one placed before."""
     renderer = fig.canvas.get_renderer()
@@ -294,11 +325,13 @@ def _unclutter(fig, notes) -> None:
 
 def plot(result: dict[str, Any], png: Path) -> None:
     """Left: energy per inference by scope (per-op, chip all-in, board all-in), lower bounds hatched, the
-    static part of each all-in bar darker. Right: latency vs energy, the GPU as a batch sweep."""
+    static part of each all-in bar darker. Middle: latency vs energy, the GPU as a batch sweep. Right: energy
+    per inference against the GPU's batch size, static and dynamic parts, the chip rows as lines."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(15, 6), gridspec_kw={"width_ratios": [1.25, 1]})
+    fig, axes = plt.subplots(1, 3, figsize=(20, 6.2), gridspec_kw={"width_ratios": [1.3, 1, 0.85]})
     _energy_panel(axes[0], result)
     notes = _latency_panel(axes[1], result)
+    _batch_panel(axes[2], result)
     fac = result["config"]["facility"]
     fig.suptitle(f"digits MLP {result['workload']['layers']}: PCM CIM vs GPU"
                  f"{' and SNN' if result['snn']['available'] else ''}, scope for scope "

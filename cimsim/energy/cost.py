@@ -77,7 +77,8 @@ def digital_ledger(macs: float, *, precision: str = "int8", node: str = "7nm", w
                _rec("digital/compute", f"{precision}_add", macs, f"{precision}_add_{node}", tables)]
     if weight_bytes + activation_bytes > 0:
         sram = comp.sram(SRAM_BYTES, int(8 * SRAM_ACCESS_BYTES), NODES[node], "read", model=sram_model, tables=tables)
-        records.append(sram.record("digital/sram", "sram_64b_access", (weight_bytes + activation_bytes) / SRAM_ACCESS_BYTES))
+        accesses = (weight_bytes + activation_bytes) / SRAM_ACCESS_BYTES
+        records.append(sram.record("digital/sram", "sram_64b_access", accesses))
     return Ledger(tuple(records), inferences)
 
 
@@ -92,7 +93,8 @@ def digital_mac_ledger(macs: float, *, bits: int = 8, node_m: float, weight_byte
                add.record("digital/compute", f"int{INT_ACCUMULATE_BITS}_add", macs)]
     if weight_bytes + activation_bytes > 0:
         sram = comp.sram(SRAM_BYTES, int(8 * SRAM_ACCESS_BYTES), node_m, "read", model=sram_model, tables=tables)
-        records.append(sram.record("digital/sram", "sram_64b_access", (weight_bytes + activation_bytes) / SRAM_ACCESS_BYTES))
+        accesses = (weight_bytes + activation_bytes) / SRAM_ACCESS_BYTES
+        records.append(sram.record("digital/sram", "sram_64b_access", accesses))
     return Ledger(tuple(records), inferences)
 
 

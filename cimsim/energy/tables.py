@@ -63,7 +63,8 @@ def _check(table: dict[str, Any], where: str) -> dict[str, Any]:
         try:
             scope_name(e.get("scope", "per-operation"))
         except ValueError:
-            raise ValueError(f"energy table {where}: entry {key!r} has scope {e.get('scope')!r}, not one of {SCOPES}") from None
+            raise ValueError(f"energy table {where}: entry {key!r} has scope {e.get('scope')!r}, "
+                             f"not one of {SCOPES}") from None
         for k in NUMBER_KEYS:
             if k in e:
                 _number(e[k], f"entry {key!r} {k}", where)
