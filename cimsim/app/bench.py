@@ -478,6 +478,10 @@ def main(quick: bool, json_path: str | None) -> dict[str, Any]:
     print(format_hwa_table(result["hwa_epoch"]))
     result["snn_training"] = run_snn_training(quick=quick)
     print(format_snn_training_table(result["snn_training"]))
+    from .bench_models import bench_models, format_models_table
+
+    result["models"] = bench_models(quick)
+    print(format_models_table(result["models"]))
     from .bench_circuit import bench_nonlinear, format_nonlinear_table
 
     result["nonlinear_ir_drop"] = bench_nonlinear(quick)
