@@ -244,3 +244,15 @@ def test_bench_quick_json(tmp_path, capsys):
     assert data["ratios"]["numba_over_floor"] < 2.0 * t["mvm_numba_s"] / t["blas_floor_x_at_WT_s"]
     assert set(data["timings"]) >= {"program_s", "read_s", "mvm_numpy_s"}
     assert "numba / floor" in capsys.readouterr().out
+
+
+def test_data_option_is_checked_before_work(tmp_path, capsys):
+    from cimsim.app.cli import main
+
+    for argv, match in ((["reproduce", "pcm-model", "--data", str(tmp_path)], "--data applies to resnet-drift alone"),
+                        (["reproduce", "resnet-drift", "--data", str(tmp_path / "nope.bin")],
+                         "--data must be a data folder or a .npz file")):
+        with pytest.raises(SystemExit) as exc:
+            main(argv + ["--out", str(tmp_path / "o")])
+        assert exc.value.code == 2 and match in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

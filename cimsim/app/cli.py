@@ -205,6 +205,12 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     import json
 
     names = _check_reproduce(args)
+    if args.data is not None:
+        if names != ["resnet-drift"]:
+            raise UsageError(f"--data applies to resnet-drift alone; name it and nothing else, got {names}")
+        data = Path(args.data)
+        if not (data.is_dir() or (data.is_file() and data.suffix == ".npz")):
+            raise UsageError(f"--data must be a data folder or a .npz file, got {args.data!r}")
     import experiments
     from experiments import _checks, _sweep
 
@@ -226,7 +232,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             if _sweep.is_sweep(module):
                 path = _sweep.run(module, args.seed, out, args.quick, jobs=args.jobs, client=client)
             else:
-                path = module.main(seed=args.seed, out_dir=out, quick=args.quick)
+                extra = {} if args.data is None else {"data": args.data}
+                path = module.main(seed=args.seed, out_dir=out, quick=args.quick, **extra)
             print(f"{name}: {path} and {path.with_suffix('.png')} ({time.perf_counter() - t0:.1f} s)")
             if args.check and name in _checks.CHECKS:
                 for check, verdict, detail in _checks.run(name, json.loads(path.read_text())):
@@ -323,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=1, help="local processes for sweep points (default 1)")
     r.add_argument("--dask", default=None, metavar="ADDRESS", help="run sweep points on a Dask scheduler, tcp://HOST:PORT")
     r.add_argument("--check", action="store_true", help="compare each result with its published numbers")
+    r.add_argument("--data", default=None, metavar="PATH",
+                   help="resnet-drift only: a CIFAR-10 binary folder, MNIST IDX folder or .npz (default: shipped digits)")
     r.set_defaults(func=_cmd_reproduce)
     b = sub.add_parser("bench", help="time the MVM against the BLAS floor")
     b.add_argument("--quick", action="store_true", help="fewer repeats")
