@@ -9,7 +9,11 @@ from PIL import Image
 import experiments
 
 
-@pytest.mark.parametrize("name", experiments.names())
+SLOW_QUICK_RUNS = ("resnet-drift", "snn-training")  # ~30 s each on 2 cores: run with -m slow
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_QUICK_RUNS else n
+                                  for n in experiments.names()])
 def test_quick_run_writes_json_and_png(name, tmp_path):
     path = experiments.load(name).main(seed=0, out_dir=tmp_path, quick=True)
     assert path == tmp_path / f"{name}.json"

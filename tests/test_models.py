@@ -189,7 +189,7 @@ def test_lenet_and_transformer_shapes_and_attention_digital():
         models.transformer(dim=30, heads=4)
 
 
-@pytest.mark.parametrize("name,shape", [("resnet20", (2, 8, 8, 3)), ("lenet5", (2, 32, 32, 1)),
+@pytest.mark.parametrize("name,shape", [pytest.param("resnet20", (2, 8, 8, 3), marks=pytest.mark.slow), ("lenet5", (2, 32, 32, 1)),
                                         ("transformer", (2, 8, 8, 3))])
 def test_ideal_crossbars_equal_the_digital_model(name, shape):
     with jax.enable_x64(True):
