@@ -189,6 +189,7 @@ def test_gradients_match_finite_differences_without_ste():
             np.testing.assert_allclose(float(g[path[0]][path[1]][idx]), float(fd), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_optax_loop_trains_a_user_model_hardware_aware():
     from cimsim.workloads import load_digits_split
 
