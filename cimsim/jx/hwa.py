@@ -145,13 +145,7 @@ def fit(params, forward: Callable, x: np.ndarray, y: np.ndarray, *, key: jax.Arr
     """Trains with Adam (cosine-decayed learning rate) on mini-batches; returns the trained params.
 
     Each epoch is one compiled ``lax.scan`` (train_epoch)."""
-    v.integer_at_least("epochs", epochs, 1)
-    v.integer_at_least("batch", batch, 1)
-    v.positive("lr", lr)
-    x = v.finite_array("x", x, ndim=(2,))
-    y = np.asarray(y)
-    if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be integer labels of shape ({x.shape[0]},) to match x {x.shape}, got {y.dtype} {y.shape}")
+    x, y = v.training_inputs(x, y, epochs=epochs, batch=batch, lr=lr)
     for k, (W, b) in enumerate(params):
         v.finite_array(f"params[{k}] W", np.asarray(W), ndim=(2,))
     steps_per_epoch = -(-len(x) // batch)

@@ -81,14 +81,7 @@ def fit(x: np.ndarray, y: np.ndarray, *, config: SpikingConfig, key: jax.Array, 
     Returns:
         (params, losses): trained (W, b) per layer, and the mean training loss of every epoch.
     """
-    v.integer_at_least("epochs", epochs, 1)
-    v.integer_at_least("batch", batch, 1)
-    v.positive("lr", lr)
-    x = v.finite_array("x", x, ndim=(2,))
-    y = np.asarray(y)
-    if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be integer labels of shape ({x.shape[0]},) to match x {x.shape}, "
-                         f"got {y.dtype} {y.shape}")
+    x, y = v.training_inputs(x, y, epochs=epochs, batch=batch, lr=lr)
     if batch > x.shape[0]:
         raise ValueError(f"batch must be <= the number of samples ({x.shape[0]}), got {batch}")
     k_init, k_train = jax.random.split(key)
