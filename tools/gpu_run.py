@@ -24,7 +24,8 @@ def main(out_dir: str) -> None:
         path.write_text(json.dumps(out, indent=1, default=str))
 
     t0 = time.perf_counter()
-    from cimsim.app.bench import run_hwa_epoch, run_jax
+    from cimsim.app.bench import run_jax
+    from cimsim.app.bench_training import run_hwa_epoch
 
     for batch in (256, 4096):
         out[f"jax_noisy_mvm_batch{batch}"] = run_jax(quick=False, batch=batch)
