@@ -189,7 +189,7 @@ def test_lenet_and_transformer_shapes_and_attention_digital():
         models.transformer(dim=30, heads=4)
 
 
-@pytest.mark.parametrize("name,shape", [pytest.param("resnet20", (2, 8, 8, 3), marks=pytest.mark.slow), ("lenet5", (2, 32, 32, 1)),
+@pytest.mark.parametrize("name,shape", [pytest.param("resnet20", (2, 8, 8, 3), marks=pytest.mark.slow), pytest.param("lenet5", (2, 32, 32, 1), marks=pytest.mark.slow),
                                         ("transformer", (2, 8, 8, 3))])
 def test_ideal_crossbars_equal_the_digital_model(name, shape):
     with jax.enable_x64(True):
@@ -204,6 +204,7 @@ def test_ideal_crossbars_equal_the_digital_model(name, shape):
         np.testing.assert_allclose(y, ref, rtol=0, atol=1e-10 * np.abs(ref).max())
 
 
+@pytest.mark.slow
 def test_training_forward_with_batch_stats_through_the_transform():
     """A function returning (logits, new batch_stats) goes through analog_model: noise-free HWA equals it."""
     quiet = HWAConfig(eta=0.0, dac_bits=None, adc_bits=None, out_noise=0.0, out_bound=1e9, clip_sigma=None)
