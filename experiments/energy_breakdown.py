@@ -51,6 +51,9 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) ->
         bars.append(("SNN", "per-operation", res["snn"]["by_component_J_per_inference"]))
     bars += [("PCM CIM chip, pulse-width", "chip all-in, lower bound", lg["cim_chip"]["by_component_J_per_inference"]),
              ("PCM CIM chip, bit-serial", "chip all-in, lower bound", serial.chip.by("component"))]
+    if res["snn"]["available"]:
+        chip = res["snn"]["chip"]
+        bars.append((f"SNN on {chip['profile']} chip", "chip all-in", chip["ledger"]["by_component_J_per_inference"]))
     bars += [(f"GPU FP16 batch {rf['batch']}", "board all-in", _gpu_split(rf)) for key, rf in res["gpu"].items()
              if key.startswith("fp16")]
     payload = provenance(NAME, seed, quick, res["config"])

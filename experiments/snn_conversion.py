@@ -21,7 +21,7 @@ METHODS = [("max", None, "zero"), ("max", None, "subtract"), ("percentile", 99.9
 def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) -> Path:
     """Runs the conversion sweep; writes snn-conversion.json then snn-conversion.png."""
     from cimsim.workloads import load_digits_split, train_mlp
-    from snn import convert_mlp, simulate
+    from snn import convert_mlp
 
     x_tr, _, x_te, y_te = load_digits_split()
     if quick:
@@ -32,7 +32,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) ->
     results = []
     for method, p, reset in tqdm(METHODS, desc=NAME, leave=False):
         snn = convert_mlp(mlp, x_tr, method=method, percentile=p or 99.9)
-        res = simulate(snn.weights, snn.biases, x_te, steps=max(Ts), reset=reset)
+        res = snn.simulate(x_te, steps=max(Ts), reset=reset)
         results.append({"method": method, "percentile": p, "reset": reset, "scales": list(snn.scales),
                         "accuracy": [float(np.mean(res.predict(T) == y_te)) for T in Ts],
                         "synaptic_events_per_inference": [res.counts(T).per_inference()["synaptic_events"] for T in Ts],

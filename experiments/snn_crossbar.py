@@ -49,17 +49,15 @@ def run_point(point: dict, entropy: list[int], quick: bool) -> dict:
         for i, t_s in enumerate(times):
             rng = np.random.default_rng([*entropy, i])  # same programming and read draws for both arms
             Ws = crossbar_weights(snn.weights, cfg, t_s=t_s, rng=rng)
-            accs.append(float(np.mean(simulate(Ws, snn.biases, x, steps=T_STEPS).predict(T_STEPS) == y)))
+            accs.append(float(np.mean(simulate(Ws, snn.biases, snn.encode(x), steps=T_STEPS).predict(T_STEPS) == y)))
         out["gdc" if gdc else "no_gdc"] = accs
     return out
 
 
 def reduce(pts: list[dict], results: list[dict], seed: int, quick: bool) -> dict:
     """Mean and std over seeds; the digital SNN for reference."""
-    from snn import simulate
-
     snn, x, y = _setup(seed, quick)
-    digital = float(np.mean(simulate(snn.weights, snn.biases, x, steps=T_STEPS).predict(T_STEPS) == y))
+    digital = float(np.mean(snn.simulate(x, steps=T_STEPS).predict(T_STEPS) == y))
     labels = list(TIMES)[:: 2 if quick else 1]
     res = {k: {"mean": np.mean([r[k] for r in results], axis=0), "std": np.std([r[k] for r in results], axis=0)}
            for k in ("no_gdc", "gdc")}

@@ -87,10 +87,10 @@ def _equality(net, res, seed: int, samples: int | None):
 def _converted(mlp, x_tr, x, y) -> dict:
     """The MLP converted (99.9th percentile, reset by subtraction), one Brian2 run of max(TS) steps."""
     from cimsim.app.snn_rows import priced
-    from snn import convert_mlp, simulate
+    from snn import convert_mlp
 
     snn = convert_mlp(mlp, x_tr, method="percentile", percentile=99.9)
-    res = simulate(snn.weights, snn.biases, x, steps=max(TS))
+    res = snn.simulate(x, steps=max(TS))
     out = {"T": list(TS), "accuracy": [], "spikes_per_inference": [], "synaptic_events_per_inference": [],
            "energy_J_per_inference": []}
     for T in TS:
@@ -116,12 +116,14 @@ def _crossbar(mlp, x_tr, seed: int, epochs: int, samples: int | None, times: lis
     cfg = dataclasses.replace(presets.PCM, gdc=True)
     acc = {"trained": [], "converted": []}
     for s in range(n_seeds):
-        for arm, (Ws, bs) in (("trained", (net.weights, net.biases)), ("converted", (conv.weights, conv.biases))):
+        # the trained network takes x itself; the converted one x / lambda_0 (ConvertedSNN.encode)
+        for arm, (Ws, bs, xin) in (("trained", (net.weights, net.biases, x)),
+                                   ("converted", (conv.weights, conv.biases, conv.encode(x)))):
             row = []
             for i, name in enumerate(times):
                 rng = np.random.default_rng([seed, s, i])
                 W_xb = crossbar_weights(Ws, cfg, t_s=TIMES[name], rng=rng)
-                row.append(float(np.mean(simulate(W_xb, bs, x, steps=T_CROSSBAR).predict(T_CROSSBAR) == y)))
+                row.append(float(np.mean(simulate(W_xb, bs, xin, steps=T_CROSSBAR).predict(T_CROSSBAR) == y)))
             acc[arm].append(row)
     return {"T": T_CROSSBAR, "times_s": [TIMES[t] for t in times], "per_seed": acc,
             "mean": {k: np.mean(v, axis=0) for k, v in acc.items()},

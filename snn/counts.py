@@ -15,7 +15,9 @@ class EventCounts:
         spikes_per_layer: spikes emitted by each spiking layer (input spikes first when Poisson-encoded).
         synaptic_events: spikes x out-degree, summed over layers (= SOPs; equals an on_pre counter).
         neuron_updates: neurons x steps (every neuron integrates every step).
-        input_macs: analog multiply-accumulates of the input layer (current encoding), counted separately.
+        input_macs: multiply-accumulates of the input layer's product W1 x (current encoding), counted
+            separately and once per inference: the input is constant, so its current is computed once and
+            held for all T steps.
     """
 
     inferences: int

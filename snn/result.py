@@ -62,7 +62,8 @@ class SimResult:
             if layer < len(self.sizes) - 1:
                 syn += n * self.sizes[layer + 1]
         neurons = sum(self.sizes[1:])
-        input_macs = self.sizes[0] * self.sizes[1] * T * self.samples if self.encoder == "current" else 0
+        # a constant input current W1 x + b1 is computed once per inference and held, not once per step
+        input_macs = self.sizes[0] * self.sizes[1] * self.samples if self.encoder == "current" else 0
         return EventCounts(self.samples, T, tuple(spikes), int(syn), neurons * T * self.samples, int(input_macs))
 
 

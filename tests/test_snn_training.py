@@ -161,11 +161,18 @@ def test_compare_row_is_the_trained_network():
     from cimsim.app.snn_rows import snn_row
     from cimsim.energy import Facility
 
-    row, info = snn_row(train_mlp(seed=0), facility=Facility(), trained_Ts=(2,), T=5)
-    assert row["system"] == "SNN on loihi, trained (T = 2)" and info["network"] == "trained" and info["T"] == 2
-    assert info["converted"]["row"]["system"] == "SNN on loihi, converted (T = 5)"
-    assert row["accuracy"] == info["trained"]["accuracy_per_T"]["2"]
-    assert info["counts"]["input_macs"] == 64 * 32 * 2 * info["counts"]["inferences"]
+    (row, chip), info = snn_row(train_mlp(seed=0), facility=Facility(), trained_Ts=(2,), T=5)
+    assert row["system"] == "SNN on loihi, per-op (14 nm)" and info["network"] == "trained"
+    assert info["T"] == 2 and row["scope"] == "per-operation"
+    assert info["converted"]["row"]["system"] == "SNN on loihi, converted, per-op (14 nm)"
+    assert row["accuracy"] == info["trained"]["accuracy_per_T"]["2"] == chip["accuracy"]
+    c = info["counts"]
+    assert c["input_macs"] == 64 * 32 * c["inferences"]  # W1 x once per inference
+    # the chip row: ODIN all-in = its per-op events + 27.3 uW x (SOPs + neuron updates) x 26.7 ns
+    assert chip["scope"] == "chip all-in" and chip["system"] == "SNN on odin chip, all-in (28 nm)"
+    run = (c["synaptic_events"] + c["neuron_updates"]) * 26.7e-9 / c["inferences"]
+    np.testing.assert_allclose(chip["latency_s"], run, rtol=1e-12)
+    np.testing.assert_allclose(chip["static_J_per_inference"], 27.3e-6 * run, rtol=1e-12)
 
 
 @pytest.mark.slow

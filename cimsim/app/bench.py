@@ -152,7 +152,7 @@ def run_snn(quick: bool = False, seed: int = 0) -> dict[str, Any]:
     import time as _time
 
     from cimsim.workloads import load_digits_split, train_mlp
-    from snn import convert_mlp, simulate
+    from snn import convert_mlp
 
     oh = cuba.counting_overhead(rng=np.random.default_rng(seed), duration_s=0.2 if quick else 0.5,
                                 rounds=2 if quick else 5)
@@ -160,7 +160,7 @@ def run_snn(quick: bool = False, seed: int = 0) -> dict[str, Any]:
     x_tr, _, x_te, _ = load_digits_split()
     snn = convert_mlp(train_mlp(hidden=(128, 64), seed=seed), x_tr)
     t0 = _time.perf_counter()
-    res = simulate(snn.weights, snn.biases, x_te, steps=100)
+    res = snn.simulate(x_te, steps=100)
     conv_s = _time.perf_counter() - t0
     return {"available": True, "cuba_events_per_s": one["events_per_s"], "cuba_duration_s": one["duration_s"],
             "counting_overhead": oh["median_overhead"], "counting_rounds": oh["rounds"],

@@ -48,7 +48,7 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
         snn_row=None) -> dict[str, Any]:
     """Runs the comparison and returns a JSON-ready dict (rows by scope, ledgers, the GPU batch sweep).
 
-    ``snn_row(mlp, facility=, seed=, tables=) -> (row, info)`` adds the spiking network's row; the command
+    ``snn_row(mlp, facility=, seed=, tables=) -> (row or rows, info)`` adds the spiking network's rows; the command
     line passes ``cimsim.app.snn_rows.snn_row``. Without it, nothing here needs Brian2.
     """
     from tqdm.auto import tqdm
@@ -113,10 +113,11 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
     steps.update()
     snn_info = {"available": False, "reason": "no SNN row requested"}
     if snn_row is not None:
-        row, snn_info = snn_row(mlp, facility=facility, seed=seed, tables=tables)
-        row.setdefault("lower_bound", False)
-        row.setdefault("kind", "snn")
-        rows.append(row)
+        snn_rows, snn_info = snn_row(mlp, facility=facility, seed=seed, tables=tables)
+        for row in ([snn_rows] if isinstance(snn_rows, dict) else snn_rows):
+            row.setdefault("lower_bound", False)
+            row.setdefault("kind", "snn")
+            rows.append(row)
     steps.update()
     steps.close()
     result = {
@@ -142,7 +143,7 @@ def run(*, seed: int = 0, gpu: str = "h100", facility: Facility | None = None, t
 
 def ratios(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Energy ratios of like with like: within a scope, every row over the scope's first PCM row; and
-    "chip vs board": every board all-in row over each PCM chip all-in row (favours the chip)."""
+    "chip vs board": every board all-in row over each chip all-in row (favours the chip)."""
     rows, out = result["rows"], []
 
     def add(scope, base, others):
@@ -157,7 +158,7 @@ def ratios(result: dict[str, Any]) -> list[dict[str, Any]]:
         base = next((r for r in same if "PCM" in r["system"]), None)
         if base is not None:
             add(scope, base, [r for r in same if r is not base])
-    for base in (r for r in rows if r["scope"] == "chip all-in" and "PCM" in r["system"]):
+    for base in (r for r in rows if r["scope"] == "chip all-in"):
         add("chip vs board", base, [r for r in rows if r["scope"] == "board all-in"])
     return out
 
@@ -195,7 +196,8 @@ def format_table(result: dict[str, Any]) -> str:
     if not result["snn"]["available"]:
         lines.append(f"SNN row: not shown ({result['snn']['reason']})")
     else:
-        lines.append("SNN latency: T steps x 1 us per step (estimate: the simulation's 1 ms step is a time base)")
+        lines.append("SNN per-op latency: T steps x 1 us per step (estimate: the simulation's 1 ms step is a time "
+                     "base); the SNN chip row's latency: its events processed one at a time")
     return "\n".join(lines)
 
 
@@ -234,7 +236,8 @@ def _energy_panel(ax, result: dict[str, Any]) -> None:
     ax.set_yscale("log")
     ax.set_ylim(top=30 * max(r["energy_J_per_inference"] for r in result["rows"]))
     ax.set_ylabel("IT energy per inference (J)")
-    ax.set_xticks(ticks, names, fontsize=6)
+    ax.set_xticks(ticks, [n.replace("\n", " ") for n in names], fontsize=6, rotation=35, ha="right",
+                  rotation_mode="anchor")
     ax.grid(alpha=0.3, axis="y")
     ax.set_title("energy per inference by scope (hatched: lower bound; dark base: static part)", fontsize=9, pad=16)
     from matplotlib.patches import Patch
@@ -298,7 +301,7 @@ def _batch_panel(ax, result: dict[str, Any]) -> None:
     for r in result["rows"]:
         if r["scope"] == "chip all-in":
             ax.axhline(r["energy_J_per_inference"], color=_color(r), ls="--" if "HERMES" in r["system"] else "-",
-                       lw=1.2, label=f"{_short(r['system']).replace(chr(10), ' ')} (>=)")
+                       lw=1.2, label=_short(r["system"]).replace(chr(10), " ") + (" (>=)" if r.get("lower_bound") else ""))
     ax.axvline(result["config"]["batch"], color="0.8", lw=0.8)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")

@@ -6,9 +6,11 @@ TRAIN_TS; the row shows the one of highest test accuracy (ties: the smaller T), 
 weights on the 2^-16 grid (the JAX run's spikes exactly). Beside it, in the row's details, the compare
 MLP converted with 99.9th-percentile normalization and reset by subtraction at T = 20 (seed-claims and
 pareto use the converted network). Both are priced on the Loihi profile (SOPs, neuron updates, spikes;
-the input layer's analog MACs at 45 nm). Latency: T steps of 1 ms is the simulation's time base, not a
-chip's; Loihi-class chips run a step in ~microseconds, so latency is reported as T x 1 us (estimated) and
-labelled.
+the input layer's W1 x, computed once per inference, as INT8 MACs at Loihi's 14 nm). Latency: T steps of
+1 ms is the simulation's time base, not a chip's; Loihi-class chips run a step in ~microseconds, so latency
+is reported as T x 1 us (estimated) and labelled. Beside the per-op row, the chip all-in row: the same
+trained network on ODIN (28 nm; the one profile with a published static power), its events processed one at
+a time, static power x that run time added.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from cimsim.energy import load_gpu, roofline, snn_ledger
+from cimsim.energy import load_gpu, roofline, snn_chip_ledger, snn_event_time_s, snn_ledger
+from cimsim.energy.cost import SNN_PROFILES
+from cimsim.energy.tables import energy_entry
 from cimsim.workloads import load_digits_split, train_mlp
-from snn import convert_mlp, simulate
+from snn import convert_mlp
 
 from .rows import make_row
 
 STEP_TIME_S = 1e-6  # chip time per time step (estimate, see module docstring)
+CHIP_PROFILE = "odin"  # the chip all-in row: the one profile with a published static power in the tables
 TRAIN_TS = (2, 4, 8, 16)  # time steps the compare row trains at
 TRAINING = {"neuron": "if", "reset": "subtract", "encoder": "current", "surrogate": "fast_sigmoid", "slope": 2.0}
 EPOCHS = 60
@@ -87,10 +92,21 @@ def evaluate_trained(net: TrainedSNN, *, samples: int | None = None, target: str
 
 
 def priced(res, T: int, *, profile: str = "loihi", tables=()):
-    """(EventCounts, Ledger) of the first T steps of a run."""
+    """(EventCounts, Ledger) of the first T steps of a run, per operation."""
     c = res.counts(T)
     return c, snn_ledger(sops=c.synaptic_events, neuron_updates=c.neuron_updates, spikes=c.spikes,
                          input_macs=c.input_macs, profile=profile, inferences=c.inferences, tables=tables)
+
+
+def priced_chip(res, T: int, *, profile: str = CHIP_PROFILE, tables=()):
+    """(EventCounts, chip all-in Ledger, run time per inference in s) of the first T steps of a run on a chip
+    that processes its events one at a time (run time = events x its time per event)."""
+    c = res.counts(T)
+    run_s = snn_event_time_s(sops=c.synaptic_events, neuron_updates=c.neuron_updates, profile=profile, tables=tables)
+    led = snn_chip_ledger(sops=c.synaptic_events, neuron_updates=c.neuron_updates, spikes=c.spikes,
+                          input_macs=c.input_macs, profile=profile, inferences=c.inferences, run_time_s=run_s,
+                          tables=tables)
+    return c, led, run_s / c.inferences
 
 
 def evaluate(mlp, *, T_max: int = 20, method: str = "percentile", percentile: float = 99.9, reset: str = "subtract",
@@ -100,15 +116,17 @@ def evaluate(mlp, *, T_max: int = 20, method: str = "percentile", percentile: fl
     if samples is not None:
         x_te, y_te = x_te[:samples], y_te[:samples]
     snn = convert_mlp(mlp, x_tr, method=method, percentile=percentile)
-    res = simulate(snn.weights, snn.biases, x_te, steps=T_max, reset=reset)
+    res = snn.simulate(x_te, steps=T_max, reset=reset)
     return res, y_te
 
 
 def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: str = "loihi",
             trained_Ts=TRAIN_TS):
-    """The compare table's SNN row (the best directly trained network) and the details for its JSON.
+    """The compare table's SNN rows (the best directly trained network) and the details for its JSON.
 
-    ``info["converted"]["row"]`` is the converted network's row (T steps), for a table that shows both."""
+    Two rows: per operation on ``profile`` (its event energies at its node), and chip all-in on
+    CHIP_PROFILE (event energies + published static power x the run time of its serial event processing).
+    ``info["converted"]["row"]`` is the converted network's per-op row (T steps), for a table that shows both."""
     hidden = tuple(W.shape[0] for W in mlp.weights[:-1])
     runs = {}
     for Tt in trained_Ts:
@@ -118,25 +136,38 @@ def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: st
     acc, res = runs[best]
     c, led = priced(res, best, profile=profile, tables=tables)
     ops = 2.0 * mlp.macs
-    row = make_row(f"SNN on {profile}, trained (T = {best})", acc, None, led.per_inference_J, best * STEP_TIME_S, ops,
-                   led.label, led.scope, facility, f"surrogate-gradient training (JAX), run on Brian2; best of "
-                   f"T = {', '.join(map(str, trained_Ts))}; "
-                   f"{c.per_inference()['synaptic_events']:.0f} SOPs / inference")
+    node = f"{SNN_PROFILES[profile]['node_m'] * 1e9:g} nm"
+    sops = c.per_inference()["synaptic_events"]
+    row = make_row(f"SNN on {profile}, per-op ({node})", acc, None, led.per_inference_J,
+                   best * STEP_TIME_S, ops, led.label, led.scope, facility,
+                   f"trained T = {best} (surrogate gradients, JAX), run on Brian2; best of T = {', '.join(map(str, trained_Ts))}; "
+                   f"{sops:.0f} SOPs / inference; input layer W1 x once per inference as INT8 MACs at {node}")
+    cc_, chip, run_s = priced_chip(res, best, tables=tables)
+    static = chip.by("operation").get("static_power", 0.0)
+    chip_node = f"{SNN_PROFILES[CHIP_PROFILE]['node_m'] * 1e9:g} nm"
+    chip_row = make_row(f"SNN on {CHIP_PROFILE} chip, all-in ({chip_node})", acc, None,
+                        chip.per_inference_J, run_s, ops, chip.label, "chip all-in", facility,
+                        f"trained T = {best}; events processed one at a time ({run_s * 1e6:.3g} us / inference); static power x run "
+                        f"time {static:.3g} J; {CHIP_PROFILE}'s 3-bit weights are not modelled (the network's are "
+                        "finer)")
+    chip_row.update(static_J_per_inference=static, dynamic_J_per_inference=chip.per_inference_J - static)
     conv_res, y = evaluate(mlp, T_max=T)
     conv_acc = float(np.mean(conv_res.predict(T) == y))
     cc, cled = priced(conv_res, T, profile=profile, tables=tables)
-    conv_row = make_row(f"SNN on {profile}, converted (T = {T})", conv_acc, None, cled.per_inference_J,
-                        T * STEP_TIME_S, ops, cled.label, cled.scope, facility,
-                        f"99.9 % percentile normalization, reset by subtraction; "
+    conv_row = make_row(f"SNN on {profile}, converted, per-op ({node})", conv_acc, None,
+                        cled.per_inference_J, T * STEP_TIME_S, ops, cled.label, cled.scope, facility,
+                        f"T = {T}; 99.9 % percentile normalization, reset by subtraction; "
                         f"{cc.per_inference()['synaptic_events']:.0f} SOPs / inference")
-    info = {"available": True, "network": "trained", "T": best, "profile": profile, "counts": c.to_dict(),
-            "ledger": led.to_dict(), "by_component_J_per_inference": led.by("operation"),
+    info = {"available": True, "network": "trained", "T": best, "profile": profile, "node_m": SNN_PROFILES[profile]["node_m"],
+            "counts": c.to_dict(), "ledger": led.to_dict(), "by_component_J_per_inference": led.by("operation"),
+            "chip": {"profile": CHIP_PROFILE, "node_m": SNN_PROFILES[CHIP_PROFILE]["node_m"], "ledger": chip.to_dict(),
+                     "run_time_s_per_inference": run_s, "static_J_per_inference": static},
             "trained": {"accuracy_per_T": {str(t): runs[t][0] for t in trained_Ts}, "training": dict(TRAINING),
                         "epochs": EPOCHS, "weights_grid": "2^-16",
                         "selection": "highest test accuracy over the trained T, ties to the smaller T"},
             "converted": {"T": T, "accuracy": conv_acc, "counts": cc.to_dict(), "ledger": cled.to_dict(),
                           "row": conv_row}}
-    return row, info
+    return [row, chip_row], info
 
 
 def digits_snn_ledger(*, seed: int = 0, quick: bool = False) -> dict:
@@ -148,7 +179,7 @@ def digits_snn_ledger(*, seed: int = 0, quick: bool = False) -> dict:
                          input_macs=c.input_macs, profile=p, inferences=c.inferences).per_inference_J
            for p in ("loihi", "truenorth", "spinnaker2", "odin")}
     gpu = roofline(mlp.layers, load_gpu("h100"), precision="fp16", batch=1024)["energy_J_per_inference"]
-    mac_45 = 4.6e-12 * mlp.macs  # the common SNN-vs-ANN comparison: E_MAC = 4.6 pJ at 45 nm
+    mac_45 = energy_entry("snn_mac_45nm")["energy_J"] * mlp.macs  # the common SNN-vs-ANN comparison (45 nm)
     return {"claim": "Neuromorphic hardware: up to 1000x more efficient",
             "sources_say": "Intel 2019: 1000x faster, 10000x more efficient than CPUs on sparse coding, search, "
                            "constraint satisfaction; Davies et al. 2021: 'modest if any' gains on feed-forward DNNs",

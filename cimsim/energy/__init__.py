@@ -6,7 +6,7 @@ from .adc import adc_energy_J, adc_energy_survey_J, adc_energy_walden_J, dac_ene
 from .architecture import (CimDesign, CimResult, Converters, Digital, activity, hermes_like, isaac, mapping,
                            measured_chip)
 from .architecture import price as price_design
-from .cost import crossbar_ledger, digital_ledger, digital_mac_ledger, snn_ledger
+from .cost import crossbar_ledger, digital_ledger, digital_mac_ledger, snn_chip_ledger, snn_event_time_s, snn_ledger
 from .facility import Facility
 from .gpu import GPU, batch_sweep, gpu_ledger, load_gpu, measure_nvml, roofline
 from .ledger import LABELS, SCOPES, Ledger, Record
@@ -16,4 +16,4 @@ __all__ = ["CimDesign", "CimResult", "Converters", "Digital", "Facility", "GPU",
            "SCOPES", "activity", "adc_energy_J", "adc_energy_survey_J", "adc_energy_walden_J", "batch_sweep",
            "components", "crossbar_ledger", "dac_energy_J", "digital_ledger", "digital_mac_ledger", "gpu_ledger",
            "hermes_like", "isaac", "load_gpu", "load_table", "mapping", "measure_nvml", "measured_chip",
-           "price_design", "roofline", "snn_ledger"]
+           "price_design", "roofline", "snn_chip_ledger", "snn_event_time_s", "snn_ledger"]

@@ -1,7 +1,8 @@
 """Input encoders for the JAX spiking layers: what the first layer receives at each time step.
 
-    current  analog input: the first layer integrates W1 x + b1 every step (no input spikes; the MACs of
-             W1 x are counted as input_macs, as snn.network's "current" encoder).
+    current  analog input: the first layer integrates W1 x + b1 every step (no input spikes; W1 x is
+             computed once per input and held, and its MACs are counted once per inference as input_macs,
+             as snn.network's "current" encoder).
     poisson  rate code: input unit u of a sample spikes at step t with probability x_u, independently per
              step (Bernoulli draws from the caller's JAX key).
     latency  time-to-first-spike code: one spike per input at step round((1 - x_u) (T - 1)), brighter
