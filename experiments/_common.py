@@ -7,6 +7,14 @@ figure) lives in ``cimsim.app.results``.
 from __future__ import annotations
 
 
+def dodge(t_s, i: int, n: int, decades: float = 0.05):
+    """Times of series i of n shifted sideways on a log axis (by +-decades/2 per step), so that error bars
+    of series measured at the same times do not hide each other."""
+    import numpy as np
+
+    return np.asarray(t_s) * 10.0 ** ((i - (n - 1) / 2) * decades)
+
+
 def time_axis(ax, t_s, labels, ylabel: str) -> None:
     """Log time axis labelled with the times' names (1 s, 1 h, ..., 10 y), grid, y label."""
     ax.set_xscale("log")

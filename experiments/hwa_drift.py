@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from cimsim.app.results import finish, provenance, pyplot, save_figure
 
-from ._common import time_axis
+from ._common import dodge, time_axis
 from ._hwa import data, evaluate, train
 
 NAME = "hwa-drift"
@@ -57,9 +57,9 @@ def plot(data: dict, png: Path) -> None:
     plt = pyplot()
     t = np.asarray(data["times_s"])
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, r in data["accuracy"].items():
+    for i, (name, r) in enumerate(data["accuracy"].items()):
         m, s = 100 * np.asarray(r["mean"]), 100 * np.asarray(r["std"])
-        ax.errorbar(t, m, yerr=s, marker="o", capsize=3, label=name, ls="-" if "HWA" in name else "--")
+        ax.errorbar(dodge(t, i, len(data["accuracy"])), m, yerr=s, marker="o", capsize=3, label=name, ls="-" if "HWA" in name else "--")
     time_axis(ax, t, data["config"]["times"], "test accuracy (%)")
     ax.set_title(f"digits MLP on PCM, {data['config']['noise_seeds']} noise seeds")
     ax.legend(fontsize=8)

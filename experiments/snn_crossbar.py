@@ -11,7 +11,7 @@ import numpy as np
 
 from cimsim.app.results import pyplot, save_figure
 
-from ._common import time_axis
+from ._common import dodge, time_axis
 
 NAME = "snn-crossbar"
 YEAR = 365.25 * 86400
@@ -80,9 +80,9 @@ def plot(data: dict, png: Path) -> None:
     plt = pyplot()
     t = np.asarray(data["times_s"])
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    for key, label in (("no_gdc", "synapses on PCM, no GDC"), ("gdc", "synapses on PCM, GDC")):
+    for i, (key, label) in enumerate((("no_gdc", "synapses on PCM, no GDC"), ("gdc", "synapses on PCM, GDC"))):
         m, s = 100 * np.asarray(data["accuracy"][key]["mean"]), 100 * np.asarray(data["accuracy"][key]["std"])
-        ax.errorbar(t, m, yerr=s, marker="o", capsize=3, label=label)
+        ax.errorbar(dodge(t, i, 2), m, yerr=s, marker="o", capsize=3, label=label)
     ax.axhline(100 * data["digital_snn_accuracy"], color="k", ls="--", label="digital SNN")
     time_axis(ax, t, data["config"]["times"], "test accuracy (%)")
     ax.set_title(f"digits SNN (T = {data['config']['T']}) with PCM synapses")

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from cimsim.app.results import finish, provenance, pyplot, save_figure
 
-from ._common import time_axis
+from ._common import dodge, time_axis
 
 NAME = "snn-training"
 TS = (2, 4, 8, 16)
@@ -190,8 +190,8 @@ def plot(data: dict, png: Path) -> None:
     ax.legend(fontsize=7)
     xb = data["crossbar"]
     t = np.asarray(xb["times_s"])
-    for key, label in (("trained", "trained"), ("converted", "converted")):
-        axes[2].errorbar(t, 100 * np.asarray(xb["mean"][key]), yerr=100 * np.asarray(xb["std"][key]), marker="o",
+    for i, (key, label) in enumerate((("trained", "trained"), ("converted", "converted"))):
+        axes[2].errorbar(dodge(t, i, 2), 100 * np.asarray(xb["mean"][key]), yerr=100 * np.asarray(xb["std"][key]), marker="o",
                          capsize=3, label=f"{label}, synapses on PCM (GDC)")
     digital = {"trained": next(x["accuracy"] for x in tr if x["T"] == xb["T"]),
                "converted": cv["accuracy"][Ts.index(xb["T"])]}
