@@ -100,18 +100,54 @@ def test_concurrent_threads_do_not_crash_and_match_serial():
 
 
 def test_parallel_normals_are_standard_and_independent_of_threads():
+    """Against scipy's normal distribution (KS test, 3- and 4-sigma tail frequencies within 5 binomial
+    sigma), and bitwise the same on 1 and 2 threads."""
     from scipy import stats
 
     from cimsim._normals import BLOCK, standard_normals
 
-    shape = (3, 100, BLOCK // 50)  # several blocks
+    shape = (4, 250, 1000)  # 1e6 values, well above BLOCK: the parallel kernel
+    assert np.prod(shape) > BLOCK
     for dtype in (np.float32, np.float64):
         a = standard_normals(np.random.default_rng(3), shape, dtype, n_threads=1)
         b = standard_normals(np.random.default_rng(3), shape, dtype, n_threads=2)
         assert a.dtype == dtype and a.tobytes() == b.tobytes()
-        assert stats.kstest(a.ravel().astype(np.float64), "norm").pvalue > 1e-3
-        blocks = a.reshape(-1)[: 4 * BLOCK].reshape(4, BLOCK)  # neighbouring streams are uncorrelated
-        assert abs(np.corrcoef(blocks)[np.triu_indices(4, 1)]).max() < 5 / np.sqrt(BLOCK)
+        z = a.ravel().astype(np.float64)
+        assert stats.kstest(z, "norm").pvalue > 1e-3
+        for k in (3.0, 4.0):
+            p = 2 * stats.norm.sf(k)
+            assert abs(np.mean(np.abs(z) > k) - p) < 5 * np.sqrt(p / z.size)
+        halves = z.reshape(2, -1)  # far-apart parts of the sequence are uncorrelated
+        assert abs(np.corrcoef(halves)[0, 1]) < 5 / np.sqrt(halves.shape[1])
+        lag = np.corrcoef(z[:-1], z[1:])[0, 1]  # neighbours (the two halves of one word, for float32) too
+        assert abs(lag) < 5 / np.sqrt(z.size)
+    c = standard_normals(np.random.default_rng(4), shape, np.float32)  # another seed, other numbers
+    assert abs(np.corrcoef(c.ravel(), a.ravel().astype(np.float32))[0, 1]) < 5 / np.sqrt(a.size)
+
+
+def test_splitmix64_and_ziggurat_tables_against_their_sources():
+    """The bits: SplitMix64 from seed 1234567 gives the published first outputs (Vigna's splitmix64.c test
+    sequence), and a plain-Python SplitMix64 agrees. The boxes: every ZIGNOR box has the area V of
+    Marsaglia & Tsang's 256-box table, the bottom box V = x0 f(r), the top one closes at x = 0."""
+    from cimsim import _normals as N
+    from cimsim._zignor import GAMMA, mix
+
+    mask = 2**64 - 1
+    published = [6457827717110365317, 3203168211198807973, 9817491932198370423, 4593380528125082431,
+                 16408922859458223821]
+    state, python = 1234567, []
+    for _ in range(5):
+        state = (state + GAMMA) & mask
+        z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        python.append(z ^ (z >> 31))
+    ours = [int(mix(np.uint64((1234567 + (k + 1) * GAMMA) & mask))) for k in range(5)]
+    assert ours == python == published
+    x = N.ZIG_X
+    f = np.exp(-0.5 * x * x)
+    np.testing.assert_allclose(x[1:-2] * (f[2:-1] - f[1:-2]), N.ZIG_V, rtol=1e-9)
+    np.testing.assert_allclose([x[0] * f[1], x[-2] * (1 - f[-2])], N.ZIG_V, rtol=1e-8)
+    assert x[1] == N.ZIG_R and x[-1] == 0.0
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -123,7 +159,7 @@ def test_same_seed_same_bytes_at_1_and_2_threads(backend, monkeypatch):
 
     cfg = dataclasses.replace(cimsim.presets.PCM, tile_rows=512, tile_cols=512)
     W = np.random.default_rng(0).standard_normal((512, 512))
-    x = np.random.default_rng(1).standard_normal((160, 512))  # 160 x 512 normals: several blocks
+    x = np.random.default_rng(1).standard_normal((160, 512))  # 160 x 512 normals: the parallel kernel
     R = cimsim.program(W, cfg, rng=np.random.default_rng(2)).read(3600.0, rng=np.random.default_rng(3))
     out = []
     for n in (1, 2):
