@@ -31,7 +31,7 @@ def mix(z):  # pragma: no cover - compiled; SplitMix64's output function
 
 @nb.njit(inline="always")
 def _unit(h):  # pragma: no cover - compiled; (0, 1) from the top 53 bits
-    return (np.float64(h >> _S11) + 0.5) * 1.1102230246251565e-16
+    return (np.float64(np.int64(h >> _S11)) + 0.5) * 1.1102230246251565e-16  # via int64: < 2^53, a cheap convert
 
 
 @nb.njit(cache=True)
@@ -62,22 +62,28 @@ def _slow(seed, i, box, x, X):  # pragma: no cover - compiled; wedges, tail, ret
             return x
 
 
+@nb.njit(inline="always")
+def _z32(seed, i, b, X, ratio):  # pragma: no cover - compiled
+    """float32 normal i from its 32 bits b: box from bits 0-7, u from bits 8-31."""
+    box = np.int64(b & _LOW8)
+    u = (np.float64(np.int64(b >> _S8)) + 0.5) * 1.1920928955078125e-07 - 1.0  # 24 bits -> (-1, 1)
+    x = u * X[box]
+    if abs(u) >= ratio[box]:
+        x = _slow(seed, i, box, x, X)
+    return np.float32(x)
+
+
 @nb.njit(parallel=True, cache=True)
 def fill32(out, seed, X, ratio):  # pragma: no cover - compiled
-    """float32 normals, two per SplitMix64 word: box from bits 0-7, u from bits 8-31 of each half."""
+    """float32 normals, two per SplitMix64 word: normal 2k from its low 32 bits, 2k + 1 from its high 32."""
     n = out.shape[0]
-    for k in nb.prange((n + 1) // 2):
+    for k in nb.prange(n // 2):
         h = mix(seed + (_u64(k) + _ONE) * _GAMMA)
-        for half in range(2):
-            i = 2 * k + half
-            if i < n:
-                b = (h >> _S32) if half else (h & _LOW32)
-                box = np.int64(b & _LOW8)
-                u = (np.float64(b >> _S8) + 0.5) * 1.1920928955078125e-07 - 1.0  # 24 bits -> (-1, 1)
-                x = u * X[box]
-                if abs(u) >= ratio[box]:
-                    x = _slow(seed, i, box, x, X)
-                out[i] = np.float32(x)
+        out[2 * k] = _z32(seed, 2 * k, h & _LOW32, X, ratio)
+        out[2 * k + 1] = _z32(seed, 2 * k + 1, h >> _S32, X, ratio)
+    if n % 2:
+        h = mix(seed + (_u64(n // 2) + _ONE) * _GAMMA)
+        out[n - 1] = _z32(seed, n - 1, h & _LOW32, X, ratio)
 
 
 @nb.njit(parallel=True, cache=True)
