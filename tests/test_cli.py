@@ -247,13 +247,27 @@ def test_bench_mvm_section_ratios_consistent():
     assert "numba f32 / f32 floor" in format_table(data)
 
 
+def test_bench_peers_report_absent_and_failed_peers(monkeypatch):
+    """A peer that is not installed, or fails in its process, is listed as not run (with the reason);
+    cimsim's own row is a median per-round ratio to its floor."""
+    from cimsim.app import bench_peers
+
+    monkeypatch.setattr(bench_peers, "PEERS", {"no such peer": None})  # the child process does not know it
+    res = bench_peers.run_mvm_peers(quick=True)
+    (name, ours), = res["peers"].items()
+    assert name.startswith("cimsim") and 0.5 < ours["over_f32_floor"] / (ours["s"] / ours["floor32_s"]) < 2.0
+    assert res["absent"][0].startswith("no such peer (failed: ") and res["absent"][-1] == "CrossSim (not on PyPI)"
+    assert "not run: no such peer" in bench_peers.format_peers_table(res)
+
+
 @pytest.mark.slow
 def test_bench_quick_json(tmp_path, capsys):
     """Every section of `cimsim bench --quick`, written as JSON (slow: model, SNN and circuit benches)."""
     path = tmp_path / "new" / "bench.json"
     main(["bench", "--quick", "--json", str(path)])
     data = json.loads(path.read_text())
-    assert set(data) >= {"timings", "ratios", "jax", "hwa_epoch", "models", "snn_training", "nonlinear_ir_drop"}
+    assert set(data) >= {"timings", "ratios", "jax", "hwa_epoch", "models", "snn_training", "nonlinear_ir_drop",
+                         "mvm_peers"}
     assert "numba f32 / f32 floor" in capsys.readouterr().out
 
 

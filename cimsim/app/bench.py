@@ -257,6 +257,10 @@ def main(quick: bool, json_path: str | None) -> dict[str, Any]:
 
     result["models"] = bench_models(quick)
     print(format_models_table(result["models"]))
+    from .bench_peers import format_peers_table, run_mvm_peers
+
+    result["mvm_peers"] = run_mvm_peers(quick)
+    print(format_peers_table(result["mvm_peers"]))
     from .bench_circuit import bench_nonlinear, format_nonlinear_table
 
     result["nonlinear_ir_drop"] = bench_nonlinear(quick)
