@@ -17,8 +17,15 @@ def dodge(t_s, i: int, n: int, decades: float = 0.05):
 
 def time_axis(ax, t_s, labels, ylabel: str) -> None:
     """Log time axis labelled with the times' names (1 s, 1 h, ..., 10 y), grid, y label."""
+    import numpy as np
+
     ax.set_xscale("log")
-    ax.set_xticks(t_s, labels)
+    t = np.asarray(t_s, dtype=float)
+    lifted, shown = False, []
+    for i, label in enumerate(labels):  # a label closer than 0.8 decades to the previous one goes a line lower
+        lifted = i > 0 and not lifted and np.log10(t[i] / t[i - 1]) < 0.8
+        shown.append("\n" + label if lifted else label)
+    ax.set_xticks(t_s, shown)
     ax.minorticks_off()
     ax.set_xlabel("time after programming")
     ax.set_ylabel(ylabel)
