@@ -81,6 +81,8 @@ def plot(data: dict, png: Path) -> None:
     err = np.asarray(data["spectrum_relative_error"]) * 100
     for a, tile in enumerate(data["config"]["tiles"]):
         axes[1].loglog(data["config"]["r_ohm"], err[a], "o-", label=f"{tile} x {tile} tiles")
+    axes[1].set_xticks(data["config"]["r_ohm"], [f"{r:g}" for r in data["config"]["r_ohm"]])  # the measured r only
+    axes[1].minorticks_off()
     axes[1].set_xlabel("wire resistance per segment (ohm)")
     axes[1].set_ylabel("spectrum relative error (%)")
     axes[1].set_title("smaller tiles, less IR drop")
