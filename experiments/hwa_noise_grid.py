@@ -66,7 +66,8 @@ def plot(data: dict, png: Path) -> None:
     im = ax.imshow(acc, origin="lower", cmap="viridis")
     for i in range(len(etas)):
         for j in range(len(etas)):
-            ax.text(j, i, f"{acc[i, j]:.1f}", ha="center", va="center", fontsize=7, color="w")
+            bright = im.norm(acc[i, j]) > 0.6  # viridis is light above ~60 %: dark text there
+            ax.text(j, i, f"{acc[i, j]:.1f}", ha="center", va="center", fontsize=7, color="k" if bright else "w")
     ax.set_xticks(range(len(etas)), [f"{e:g}" for e in etas])
     ax.set_yticks(range(len(etas)), [f"{e:g}" for e in etas])
     ax.set_xlabel("inference weight noise eta_inf (% of max|W|)")
