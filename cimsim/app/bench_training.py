@@ -56,6 +56,21 @@ def run_hwa_epoch(quick: bool = False, seed: int = 0, batch: int = 32) -> dict[s
     return res
 
 
+def _torch_epoch(model, opt, x_tr, y_tr, batch: int):
+    """One epoch of mini-batch SGD steps on a torch model, as a function to time."""
+    import torch
+
+    xt, yt = torch.tensor(x_tr, dtype=torch.float32), torch.tensor(y_tr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def go():
+        for s in range(0, len(xt), batch):
+            opt.zero_grad()
+            loss_fn(model(xt[s:s + batch]), yt[s:s + batch]).backward()
+            opt.step()
+    return go
+
+
 def _aihwkit_epoch(x_tr, y_tr, batch: int, seed: int):
     """One epoch of the same MLP on aihwkit's analog tiles (InferenceRPUConfig), or None if not installed."""
     try:
@@ -71,15 +86,7 @@ def _aihwkit_epoch(x_tr, y_tr, batch: int, seed: int):
     model = AnalogSequential(AnalogLinear(64, 32, rpu_config=rpu), torch.nn.ReLU(), AnalogLinear(32, 10, rpu_config=rpu))
     opt = AnalogSGD(model.parameters(), lr=0.05)
     opt.regroup_param_groups(model)
-    xt, yt = torch.tensor(x_tr, dtype=torch.float32), torch.tensor(y_tr)
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def go():
-        for s in range(0, len(xt), batch):
-            opt.zero_grad()
-            loss_fn(model(xt[s:s + batch]), yt[s:s + batch]).backward()
-            opt.step()
-    return go
+    return _torch_epoch(model, opt, x_tr, y_tr, batch)
 
 
 def _lightning_epoch(x_tr, y_tr, batch: int, seed: int):
@@ -101,15 +108,7 @@ def _lightning_epoch(x_tr, y_tr, batch: int, seed: int):
     model = torch.nn.Sequential(AnalogLinear(64, 32, rpu_config=rpu), torch.nn.ReLU(), AnalogLinear(32, 10, rpu_config=rpu))
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    xt, yt = torch.tensor(x_tr, dtype=torch.float32), torch.tensor(y_tr)
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def go():
-        for s in range(0, len(xt), batch):
-            opt.zero_grad()
-            loss_fn(model(xt[s:s + batch]), yt[s:s + batch]).backward()
-            opt.step()
-    return go
+    return _torch_epoch(model, opt, x_tr, y_tr, batch)
 
 
 PEER_EPOCHS = {"aihwkit": _aihwkit_epoch, "lightning": _lightning_epoch}
