@@ -59,7 +59,8 @@ def plot(data: dict, png: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, (name, r) in enumerate(data["accuracy"].items()):
         m, s = 100 * np.asarray(r["mean"]), 100 * np.asarray(r["std"])
-        ax.errorbar(dodge(t, i, len(data["accuracy"])), m, yerr=s, marker="o", capsize=3, label=name, ls="-" if "HWA" in name else "--")
+        ax.errorbar(dodge(t, i, len(data["accuracy"])), m, yerr=s, marker="o", capsize=3, label=name,
+                    ls="-" if "HWA" in name else "--")
     time_axis(ax, t, data["config"]["times"], "test accuracy (%)")
     ax.set_title(f"digits MLP on PCM, {data['config']['noise_seeds']} noise seeds")
     ax.legend(fontsize=8)

@@ -191,7 +191,8 @@ def plot(data: dict, png: Path) -> None:
     xb = data["crossbar"]
     t = np.asarray(xb["times_s"])
     for i, (key, label) in enumerate((("trained", "trained"), ("converted", "converted"))):
-        axes[2].errorbar(dodge(t, i, 2), 100 * np.asarray(xb["mean"][key]), yerr=100 * np.asarray(xb["std"][key]), marker="o",
+        axes[2].errorbar(dodge(t, i, 2), 100 * np.asarray(xb["mean"][key]), yerr=100 * np.asarray(xb["std"][key]),
+                         marker="o",
                          capsize=3, label=f"{label}, synapses on PCM (GDC)")
     digital = {"trained": next(x["accuracy"] for x in tr if x["T"] == xb["T"]),
                "converted": cv["accuracy"][Ts.index(xb["T"])]}

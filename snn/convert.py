@@ -8,8 +8,9 @@ so a neuron's firing rate approximates its ANN activation / lambda_l, provided t
 the input divided by lambda_0: x / lambda_0 as the input current (current encoder) or as the spike
 probability per step (Poisson encoder). ``ConvertedSNN.encode`` does that division and
 ``ConvertedSNN.simulate`` runs the network on it; passing the raw x to ``snn.simulate`` with the converted
-weights is only right when lambda_0 = 1. Classification: the output neuron with most spikes over T steps. With percentile normalization a few activations exceed lambda_l; reset by
-subtraction keeps their surplus charge (Rueckauer et al. 2017).
+weights is only right when lambda_0 = 1. Classification: the output neuron with most spikes over T steps.
+With percentile normalization a few activations exceed lambda_l; reset by subtraction keeps their surplus
+charge (Rueckauer et al. 2017).
 """
 
 from __future__ import annotations

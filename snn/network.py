@@ -8,8 +8,8 @@ is seen by that layer's threshold at step t + 1.
 Neurons: "if" (non-leaky integrate-and-fire) or "lif" (leak dv/dt = -v / tau between steps).
 Reset: "subtract" (v -= threshold; Rueckauer et al. 2017) or "zero" (v = 0; Diehl et al. 2015).
 Encoders: "current" (analog: the first layer receives W1 x + b1 as a current every step; the product is
-computed once per input and held, so its MACs are counted once per inference as input_macs) or "poisson" (each input emits a spike per step with probability x, drawn from the
-caller's numpy generator and fed as explicit spike times, so Brian2's own random state is never used; or,
+computed once per input and held, so its MACs are counted once per inference as input_macs) or "poisson"
+(each input emits a spike per step with probability x, drawn from the caller's numpy generator and fed as explicit spike times, so Brian2's own random state is never used; or,
 given ``input_spikes``, exactly the spikes of that raster: a latency code, or another simulator's draws).
 Synapses: current-based, instantaneous (v_post += w on a presynaptic spike).
 """

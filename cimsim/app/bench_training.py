@@ -105,7 +105,8 @@ def _lightning_epoch(x_tr, y_tr, batch: int, seed: int):
     rpu.forward.inp_res, rpu.forward.out_noise = 254, 0.04
     rpu.modifier.type, rpu.modifier.std_dev = WeightModifierType.ADD_NORMAL, 0.0175
     rpu.pre_post.input_range.enable, rpu.pre_post.input_range.init_from_data = True, 0
-    model = torch.nn.Sequential(AnalogLinear(64, 32, rpu_config=rpu), torch.nn.ReLU(), AnalogLinear(32, 10, rpu_config=rpu))
+    model = torch.nn.Sequential(AnalogLinear(64, 32, rpu_config=rpu), torch.nn.ReLU(),
+                                AnalogLinear(32, 10, rpu_config=rpu))
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     return _torch_epoch(model, opt, x_tr, y_tr, batch)

@@ -301,7 +301,8 @@ def _batch_panel(ax, result: dict[str, Any]) -> None:
     for r in result["rows"]:
         if r["scope"] == "chip all-in":
             ax.axhline(r["energy_J_per_inference"], color=_color(r), ls="--" if "HERMES" in r["system"] else "-",
-                       lw=1.2, label=_short(r["system"]).replace(chr(10), " ") + (" (>=)" if r.get("lower_bound") else ""))
+                       lw=1.2,
+                       label=_short(r["system"]).replace(chr(10), " ") + (" (>=)" if r.get("lower_bound") else ""))
     ax.axvline(result["config"]["batch"], color="0.8", lw=0.8)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")

@@ -140,14 +140,16 @@ def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: st
     sops = c.per_inference()["synaptic_events"]
     row = make_row(f"SNN on {profile}, per-op ({node})", acc, None, led.per_inference_J,
                    best * STEP_TIME_S, ops, led.label, led.scope, facility,
-                   f"trained T = {best} (surrogate gradients, JAX), run on Brian2; best of T = {', '.join(map(str, trained_Ts))}; "
+                   f"trained T = {best} (surrogate gradients, JAX), run on Brian2; "
+                   f"best of T = {', '.join(map(str, trained_Ts))}; "
                    f"{sops:.0f} SOPs / inference; input layer W1 x once per inference as INT8 MACs at {node}")
     cc_, chip, run_s = priced_chip(res, best, tables=tables)
     static = chip.by("operation").get("static_power", 0.0)
     chip_node = f"{SNN_PROFILES[CHIP_PROFILE]['node_m'] * 1e9:g} nm"
     chip_row = make_row(f"SNN on {CHIP_PROFILE} chip, all-in ({chip_node})", acc, None,
                         chip.per_inference_J, run_s, ops, chip.label, "chip all-in", facility,
-                        f"trained T = {best}; events processed one at a time ({run_s * 1e6:.3g} us / inference); static power x run "
+                        f"trained T = {best}; events processed one at a time ({run_s * 1e6:.3g} us / inference); "
+                        f"static power x run "
                         f"time {static:.3g} J; {CHIP_PROFILE}'s 3-bit weights are not modelled (the network's are "
                         "finer)")
     chip_row.update(static_J_per_inference=static, dynamic_J_per_inference=chip.per_inference_J - static)
@@ -158,7 +160,8 @@ def snn_row(mlp, *, facility, seed: int = 0, tables=(), T: int = 20, profile: st
                         cled.per_inference_J, T * STEP_TIME_S, ops, cled.label, cled.scope, facility,
                         f"T = {T}; 99.9 % percentile normalization, reset by subtraction; "
                         f"{cc.per_inference()['synaptic_events']:.0f} SOPs / inference")
-    info = {"available": True, "network": "trained", "T": best, "profile": profile, "node_m": SNN_PROFILES[profile]["node_m"],
+    info = {"available": True, "network": "trained", "T": best, "profile": profile,
+            "node_m": SNN_PROFILES[profile]["node_m"],
             "counts": c.to_dict(), "ledger": led.to_dict(), "by_component_J_per_inference": led.by("operation"),
             "chip": {"profile": CHIP_PROFILE, "node_m": SNN_PROFILES[CHIP_PROFILE]["node_m"], "ledger": chip.to_dict(),
                      "run_time_s_per_inference": run_s, "static_J_per_inference": static},

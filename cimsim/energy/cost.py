@@ -173,5 +173,6 @@ def snn_chip_ledger(*, sops: float, neuron_updates: float, spikes: float, run_ti
     except (KeyError, ValueError) as exc:
         raise ValueError(f"profile {profile!r} has no published static power: add an entry {key!r} "
                          "(value in W, with source and label) in a user table") from exc
-    static = Record(f"snn/{profile}/static", "static_power", run_time_s, e["value"], e["source"], e["label"], "chip all-in")
+    static = Record(f"snn/{profile}/static", "static_power", run_time_s, e["value"], e["source"], e["label"],
+                    "chip all-in")
     return Ledger(led.records + (static,), inferences, "chip all-in")
