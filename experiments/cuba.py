@@ -37,19 +37,39 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False) ->
 
 
 def plot(data: dict, png: Path) -> None:
-    """Counts against the published values of the benchmark, scaled to the simulated duration."""
+    """Left: this run's counts over the published ones (scaled to the duration), with the check's +-20 % band.
+    Right, when the compiled sweep ran: spikes and synaptic events against the excitatory weight."""
     plt = pyplot()
     scale = data["config"]["duration_s"]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    sweep = data.get("standalone_sweep") or {}
+    fig, axes = plt.subplots(1, 2 if sweep.get("runs") else 1, figsize=(9 if sweep.get("runs") else 5, 3.5),
+                             squeeze=False)
+    ax = axes[0, 0]
     names = ["spikes", "synaptic_events"]
-    ours = [data["counts"][k] for k in names]
-    pub = [data["published"][k] * scale for k in names]
-    x = np.arange(len(names))
-    ax.bar(x - 0.2, ours, 0.4, label="cimsim/snn (this run)")
-    ax.bar(x + 0.2, pub, 0.4, label=f"published x {scale:g} s")
-    ax.set_yscale("log")
-    ax.set_xticks(x, names)
-    ax.set_title(f"CUBA, 4000 LIF neurons, {scale:g} s")
-    ax.legend(fontsize=8)
+    ratio = [data["counts"][k] / (data["published"][k] * scale) for k in names]
+    ax.axhspan(0.8, 1.2, color="0.9", label="check tolerance (+-20 %)")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.plot(range(len(names)), ratio, "o", ms=9, label="this run / published")
+    for i, (k, r) in enumerate(zip(names, ratio)):
+        ax.annotate(f"{data['counts'][k]:,} vs {data['published'][k] * scale:,.0f}", (i, r), textcoords="offset points",
+                    xytext=(0, 10), ha="center", fontsize=7)
+    ax.set_xticks(range(len(names)), ["spikes", "synaptic events"])
+    ax.set_xlim(-0.5, len(names) - 0.5)
+    ax.set_ylim(0.6, 1.4)
+    ax.set_ylabel("count / published")
+    ax.set_title(f"CUBA, 4000 LIF neurons, {scale:g} s", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    if sweep.get("runs"):
+        bx = axes[0, 1]
+        we = [r["we_mV"] for r in sweep["runs"]]
+        spikes = [r["spikes"] for r in sweep["runs"]]
+        bx.plot(we, spikes, "o-")
+        for w, n, r in zip(we, spikes, sweep["runs"]):  # events = spikes x out-degree: the same curve, so as text
+            bx.annotate(f"{r['synaptic_events']:,} events", (w, n), textcoords="offset points", xytext=(-6, 6), ha="right",
+                        fontsize=7)
+        bx.set_xlabel("excitatory weight we (mV)")
+        bx.set_ylabel(f"spikes in {scale:g} s")
+        bx.set_title(f"cpp_standalone: one compile ({sweep['compile_s']:.1f} s), re-run per weight", fontsize=10)
+        bx.grid(alpha=0.3)
     fig.tight_layout()
     save_figure(fig, png)
