@@ -9,7 +9,7 @@ split of the indices over threads gives the same bytes on 1 thread or 16:
               per word), float64 normals a whole word.
     normals   the ziggurat method with 256 boxes (Marsaglia & Tsang, J. Stat. Softw. 5(8), 2000), in
               Doornik's ZIGNOR form (Doornik 2005: the box index and the uniform from independent bits):
-              8 bits pick the box, the rest give u in (-1, 1); |u| below the box's ratio (98.8 % of draws)
+              8 bits pick the box, the rest give u in (-1, 1); |u| below the box's ratio (98.5 % of draws)
               returns u x_box. The rare rest (wedges, the tail beyond r = 3.654 by Marsaglia's 1964 method,
               retries) draws from the element's own SplitMix64 stream, seeded by mix64 of the seed and i.
 

@@ -35,7 +35,7 @@ def _unit(h):  # pragma: no cover - compiled; (0, 1) from the top 53 bits
 
 
 @nb.njit(cache=True)
-def _slow(seed, i, box, x, X):  # pragma: no cover - compiled; wedges, tail, retries (~1.2 % of draws)
+def _slow(seed, i, box, x, X):  # pragma: no cover - compiled; wedges, tail, retries (~1.5 % of draws)
     r = X[1]  # the tail's start
     state = mix(seed ^ ((_u64(i) + _STREAM) * _GAMMA))
     while True:

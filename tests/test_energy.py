@@ -160,6 +160,7 @@ PUBLISHED = {  # (table, key): (value, rtol). docs/references.md s.4, s.6, s.10;
     ("chips", "activation_buffer_bytes"): (32 * 1024, EXACT), ("chips", "sram_access_bits"): (64, EXACT),
     **{("neuromorphic", k): (v, EXACT) for k, v in NEURO.items()},
     ("neuromorphic", "odin_static_W"): (27.3e-6, EXACT),  # ODIN leakage at 0.55 V (Frenkel et al. 2019)
+    ("neuromorphic", "odin_neuron_update"): (12.7 * pJ, EXACT),  # one virtual-synapse event = one SOP
     ("neuromorphic", "odin_event_time_s"): (2 / 75e6, 2e-3),  # 2 cycles at 75 MHz, table rounded to 26.7 ns
     ("facility", "pue_industry_2024"): (1.56, EXACT), ("facility", "pue_google_2023"): (1.10, EXACT),
     ("facility", "grid_world_gco2_per_kwh"): (480, EXACT), ("facility", "grid_us_gco2_per_kwh"): (367, EXACT),
@@ -571,6 +572,7 @@ OVERRIDES = [
     (_snn("spinnaker2"), "spinnaker2_neuron_update", "snn/spinnaker2", "neuron_update", 100,
      NEURO["spinnaker2_neuron_update"]),
     (_snn("odin"), "odin_sop", "snn/odin", "sop", 1000, NEURO["odin_sop"]),
+    (_snn("odin"), "odin_neuron_update", "snn/odin", "neuron_update", 100, 12.7 * pJ),
 ]
 
 

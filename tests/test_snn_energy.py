@@ -40,7 +40,7 @@ def test_input_mac_model_scales_with_the_node():
     ("loihi", 1000 * NEURO["loihi_sop"] + 100 * NEURO["loihi_neuron_update"] + 50 * NEURO["loihi_spike_in_tile"]),
     ("truenorth", 1000 * NEURO["truenorth_event_all_in"]),
     ("spinnaker2", 1000 * NEURO["spinnaker2_sop"] + 100 * NEURO["spinnaker2_neuron_update"]),
-    ("odin", 1000 * NEURO["odin_sop"]),
+    ("odin", 1100 * NEURO["odin_sop"]),  # a neuron update reaches ODIN as a virtual-synapse event: one SOP
 ])
 def test_snn_ledger_by_hand(profile, events):
     L = snn_ledger(sops=1000, neuron_updates=100, spikes=50, input_macs=30, profile=profile, inferences=2)
@@ -51,17 +51,21 @@ def test_snn_ledger_by_hand(profile, events):
 
 
 def test_snn_chip_ledger_by_hand():
-    """ODIN all-in: events + input MACs at 28 nm + 27.3 uW x (SOPs + neuron updates) x 26.7 ns."""
+    """ODIN all-in: events (a neuron update as one SOP) + input MACs at 28 nm + 27.3 uW x (SOPs + neuron
+    updates) x 26.7 ns."""
     run = snn_event_time_s(sops=1000, neuron_updates=100, profile="odin")
     assert_allclose(run, 1100 * ODIN_EVENT_S, rtol=2e-3)
     L = snn_chip_ledger(sops=1000, neuron_updates=100, spikes=50, input_macs=30, profile="odin", inferences=2,
                         run_time_s=run)
     assert L.declared_scope == "chip all-in" and L.scope == "chip all-in"
     assert_allclose(L.by("operation")["static_power"], ODIN_LEAK_W * 1100 * ODIN_EVENT_S / 2, rtol=2e-3)
-    assert_allclose(L.total_J, 1000 * NEURO["odin_sop"] + 30 * input_mac_J(28e-9) + ODIN_LEAK_W * run, rtol=EXACT)
-    # TrueNorth's event energy is chip power / event rate already: nothing is added
-    T = snn_chip_ledger(sops=1000, neuron_updates=100, spikes=50, profile="truenorth", run_time_s=1.0)
-    assert_allclose(T.total_J, 1000 * NEURO["truenorth_event_all_in"], rtol=EXACT)
+    assert_allclose(L.total_J, 1100 * NEURO["odin_sop"] + 30 * input_mac_J(28e-9) + ODIN_LEAK_W * run, rtol=EXACT)
+    # TrueNorth's event energy is chip power / event rate already: nothing is added, input MACs or not
+    for macs in (0, 30):
+        T = snn_chip_ledger(sops=1000, neuron_updates=100, spikes=50, input_macs=macs, profile="truenorth",
+                            run_time_s=1.0)
+        assert T.declared_scope == "chip all-in"
+        assert_allclose(T.total_J, 1000 * NEURO["truenorth_event_all_in"] + macs * input_mac_J(28e-9), rtol=EXACT)
 
 
 def test_snn_chip_ledger_needs_a_published_static_power(tmp_path):

@@ -29,6 +29,7 @@ from cimsim import presets, program
 from .timing import _interleaved
 
 N, BATCH = 512, 256
+PEER_TIMEOUT_S = 600  # a peer's process that takes longer is reported, not waited for
 W_NOISE, OUT_NOISE, STEPS_8BIT = 0.0175, 0.04, 254  # the bench's PCM preset: aihwkit's units
 
 
@@ -97,7 +98,9 @@ def _time_peer(name: str, quick: bool, seed: int) -> dict[str, Any] | None:
         return None
     import torch
 
-    torch.set_num_threads(2)
+    from cimsim._normals import threads
+
+    torch.set_num_threads(threads())  # the CPUs cimsim's kernels and numpy's BLAS use
     xt, Wt = torch.tensor(x, dtype=torch.float32), torch.tensor(W, dtype=torch.float32)
 
     def floor():  # torch's own float32 GEMM of the same shapes, on the same threads as the peer
@@ -128,17 +131,22 @@ def run_mvm_peers(quick: bool = False, seed: int = 0) -> dict[str, Any]:
     peers = {"cimsim (numba, per-vector PCM_READ weight noise)": {
         "s": float(np.median(rounds["cimsim"])), "floor32_s": float(np.median(rounds["floor32"])),
         "over_f32_floor": float(np.median(rounds["cimsim"] / rounds["floor32"]))}}
-    absent = []
+    absent: list[str] = []
     with tempfile.TemporaryDirectory(prefix="cimsim-peers-") as tmp:
-        for name in PEERS:
-            path = Path(tmp) / "peer.json"
+        for i, name in enumerate(PEERS):
+            path = Path(tmp) / f"peer-{i}.json"  # one file per peer: an absent peer writes none
             cmd = [sys.executable, "-m", "cimsim.app.bench_peers", name, str(path), str(int(quick)), str(seed)]
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            got = json.loads(path.read_text()) if done.returncode == 0 and path.exists() else None
-            if got is None:
-                absent.append(name + ("" if done.returncode == 0 else f" (failed: {done.stderr.strip()[-200:]})"))
+            try:
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=PEER_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                absent.append(f"{name} (no result within {PEER_TIMEOUT_S} s)")
+                continue
+            if done.returncode != 0:
+                absent.append(f"{name} (failed: {done.stderr.strip()[-200:]})")
+            elif not path.exists():
+                absent.append(f"{name} (not installed)")
             else:
-                peers[name] = got
+                peers[name] = json.loads(path.read_text())
     ours = peers[next(iter(peers))]["s"]
     for p in peers.values():  # across processes: noisier than the ratios to the floors
         p["over_cimsim"] = p["s"] / ours

@@ -48,12 +48,21 @@ def run_hwa_epoch(quick: bool = False, seed: int = 0, batch: int = 32) -> dict[s
     # the torch peers each in a process of their own: torch's spinning OpenMP threads slow JAX run next to them
     for name, key in (("aihwkit", "aihwkit"), ("lightning", "lightning")):
         got = _peer_in_subprocess(name, quick, seed, batch)
-        if got is not None:
+        if isinstance(got, str):
+            res[f"{key}_error"] = got
+        elif got is not None:
             res[f"{key}_epoch_s"] = got
             res[f"{key}_over_hwa"] = got / res["hwa_epoch_s"]  # across processes
     res["target"] = {"hwa_over_digital_max": 1.5, "met": res["hwa_over_digital"] <= 1.5,
                      "faster_than_aihwkit": None if "aihwkit_over_hwa" not in res else res["aihwkit_over_hwa"] > 1.0}
     return res
+
+
+def threads() -> int:
+    """The CPUs this process may use (cimsim._normals.threads)."""
+    from cimsim._normals import threads as cpus
+
+    return cpus()
 
 
 def _torch_epoch(model, opt, x_tr, y_tr, batch: int):
@@ -81,7 +90,7 @@ def _aihwkit_epoch(x_tr, y_tr, batch: int, seed: int):
     except Exception:  # noqa: BLE001 - any import failure means the peer is absent
         return None
     torch.manual_seed(seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads())  # the CPUs JAX and cimsim use
     rpu = InferenceRPUConfig()
     model = AnalogSequential(AnalogLinear(64, 32, rpu_config=rpu), torch.nn.ReLU(), AnalogLinear(32, 10, rpu_config=rpu))
     opt = AnalogSGD(model.parameters(), lr=0.05)
@@ -100,7 +109,7 @@ def _lightning_epoch(x_tr, y_tr, batch: int, seed: int):
     except Exception:  # noqa: BLE001 - any import failure means the peer is absent
         return None
     torch.manual_seed(seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads())  # the CPUs JAX and cimsim use
     rpu = TorchInferenceRPUConfig()
     rpu.forward.inp_res, rpu.forward.out_noise = 254, 0.04
     rpu.modifier.type, rpu.modifier.std_dev = WeightModifierType.ADD_NORMAL, 0.0175
@@ -115,8 +124,9 @@ def _lightning_epoch(x_tr, y_tr, batch: int, seed: int):
 PEER_EPOCHS = {"aihwkit": _aihwkit_epoch, "lightning": _lightning_epoch}
 
 
-def _peer_in_subprocess(name: str, quick: bool, seed: int, batch: int) -> float | None:
-    """Median epoch time of a torch peer, timed in a process of its own; None if it is not installed."""
+def _peer_in_subprocess(name: str, quick: bool, seed: int, batch: int) -> float | str | None:
+    """Median epoch time of a torch peer, timed in a process of its own; None if it is not installed, the
+    reason (a string) if its process failed or took longer than 600 s."""
     import json
     import subprocess
     import sys
@@ -125,9 +135,14 @@ def _peer_in_subprocess(name: str, quick: bool, seed: int, batch: int) -> float 
 
     with tempfile.TemporaryDirectory(prefix="cimsim-peer-") as tmp:
         path = Path(tmp) / "t.json"
-        done = subprocess.run([sys.executable, "-m", "cimsim.app.bench_training", name, str(path), str(int(quick)),
-                               str(seed), str(batch)], capture_output=True, text=True)
-        return json.loads(path.read_text())["epoch_s"] if done.returncode == 0 and path.exists() else None
+        try:
+            done = subprocess.run([sys.executable, "-m", "cimsim.app.bench_training", name, str(path),
+                                   str(int(quick)), str(seed), str(batch)], capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:
+            return "no result within 600 s"
+        if done.returncode != 0:
+            return f"failed: {done.stderr.strip()[-200:]}"
+        return json.loads(path.read_text())["epoch_s"] if path.exists() else None
 
 
 def format_hwa_table(res: dict[str, Any]) -> str:
@@ -137,10 +152,14 @@ def format_hwa_table(res: dict[str, Any]) -> str:
             f"{res['digital_epoch_s'] * 1e3:.1f} ms -> {res['hwa_over_digital']:.2f}x (target <= 1.5: {ok})")
     if "aihwkit_epoch_s" in res:
         line += f"; aihwkit C++ tile {res['aihwkit_epoch_s'] * 1e3:.1f} ms ({res['aihwkit_over_hwa']:.1f}x ours)"
+    elif "aihwkit_error" in res:
+        line += f"; aihwkit {res['aihwkit_error']}"
     else:
         line += "; aihwkit not installed (pip install '.[bench]')"
     if "lightning_epoch_s" in res:
         line += f"; aihwkit-lightning {res['lightning_epoch_s'] * 1e3:.1f} ms ({res['lightning_over_hwa']:.1f}x ours)"
+    elif "lightning_error" in res:
+        line += f"; aihwkit-lightning {res['lightning_error']}"
     return line
 
 

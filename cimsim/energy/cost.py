@@ -12,9 +12,10 @@ snn_ledger           a neuromorphic chip per operation: synaptic operations, neu
 snn_chip_ledger      the same chip all-in: its per-operation ledger plus its published static power x the
                      run time (a chip without a published static number raises)
 
-Every record looks its table entries up once (user ``tables`` first, then the built-ins) and takes both the
-energy it prices and the source, label and scope it cites from those entries: an override changes the two
-together.
+Every record priced from a table looks its entries up once (user ``tables`` first, then the built-ins) and
+takes both the energy it prices and the source, label and scope it cites from those entries: an override
+changes the two together. Records from the component models (cimsim.energy.components: ADCs, DACs,
+adders, multipliers, SRAM) are priced by the model at the design's node and name the model instead.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ SNN_PROFILES = {
     "truenorth": {"sop": "truenorth_event_all_in", "node_m": 28e-9},  # Samsung 28 nm (Merolla et al. 2014)
     "spinnaker2": {"sop": "spinnaker2_sop", "neuron_update": "spinnaker2_neuron_update",
                    "node_m": 22e-9},  # 22 nm FDSOI prototype (Hoppner et al. 2019)
-    "odin": {"sop": "odin_sop", "node_m": 28e-9, "static": "odin_static_W",
+    "odin": {"sop": "odin_sop", "neuron_update": "odin_neuron_update", "node_m": 28e-9, "static": "odin_static_W",
              "event_time": "odin_event_time_s"},  # 28 nm FDSOI (Frenkel et al. 2019)
 }
 SNN_INPUT_MAC_BITS = 8  # the input layer's W1 x as 8-bit integer MACs (Loihi's and ODIN's weights are <= 8 bit)
@@ -165,7 +166,7 @@ def snn_chip_ledger(*, sops: float, neuron_updates: float, spikes: float, run_ti
     _counts(run_time_s=run_time_s)
     led = snn_ledger(sops=sops, neuron_updates=neuron_updates, spikes=spikes, input_macs=input_macs,
                      profile=profile, inferences=inferences, tables=tables)
-    if led.scope == "chip all-in":
+    if energy_entry(keys["sop"], *tables).get("scope") in ("all-in", "chip all-in"):  # e.g. TrueNorth's events
         return Ledger(led.records, inferences, "chip all-in")
     key = keys.get("static", f"{profile}_static_W")
     try:
