@@ -142,3 +142,16 @@ def test_scaled_digits_keep_their_accuracy():
     acc_a = np.mean(a.simulate(x_te, steps=20).predict(20) == y_te)
     acc_b = np.mean(b.simulate(16 * x_te, steps=20).predict(20) == y_te)
     assert acc_a > 0.9 and abs(acc_a - acc_b) <= 2 / 150
+
+
+def test_encode_divides_by_lambda_0_and_clips_poisson_probabilities():
+    """x / lambda_0 for the current (unclipped) and as a probability for Poisson (clipped at 1, where a
+    percentile lambda_0 leaves inputs above it); wrong shapes and encoders are named."""
+    snn, _ = _one_weight(scale=4.0)
+    x = np.array([[1.0], [6.0]])
+    np.testing.assert_array_equal(snn.encode(x), x / 4.0)
+    np.testing.assert_array_equal(snn.encode(x, encoder="poisson"), [[0.25], [1.0]])
+    with pytest.raises(ValueError, match="x must have 1 features, got shape"):
+        snn.encode(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="encoder"):
+        snn.encode(x, encoder="latency")
