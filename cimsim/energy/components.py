@@ -139,23 +139,27 @@ def adc(bits: int, rate_Sps: float, node_m: float, kind: str = "andrulis") -> Co
                          (("n_bits", bits), ("tech_node", float(node_m)), ("throughput", float(rate_Sps))), node_m,
                          "estimated", f"Andrulis et al., arXiv 2404.06553 (2024); {_version('hwcomponents-adc')}")
     _check_bits("ADC bits", bits)
-    m = _library("IsaacADC")(tech_node=node_m, resolution=bits)
-    native = (node_m, bits) == ISAAC_ADC_NATIVE
-    return Component("adc", "convert", m.convert().energy, m.leak_power, "hwcomponents_library.IsaacADC",
-                     (("tech_node", float(node_m)), ("resolution", bits)), node_m,
-                     "simulated" if native else "estimated",
-                     f"Shafiee et al., ISCA 2016 (ISAAC) Table 1; {_version('hwcomponents-library')}")
+    return _library_component("adc", "convert", "IsaacADC", node_m, ("resolution", bits),
+                               "Shafiee et al., ISCA 2016 (ISAAC) Table 1",
+                               "simulated" if (node_m, bits) == ISAAC_ADC_NATIVE else "estimated")
+
+
+def _library_component(name: str, action: str, model: str, node_m: float, param: tuple[str, int], source: str,
+                       label: str = "estimated") -> Component:
+    """One ``action`` of hwcomponents_library.<model>(tech_node=node_m, <param>), citing ``source`` and the
+    library's version (the action's method has the action's name)."""
+    m = _library(model)(tech_node=node_m, **dict([param]))
+    return Component(name, action, getattr(m, action)().energy, m.leak_power, f"hwcomponents_library.{model}",
+                     (("tech_node", float(node_m)), param), node_m, label,
+                     f"{source}; {_version('hwcomponents-library')}")
 
 
 @lru_cache(maxsize=None)
 def dac_bit(node_m: float) -> Component:
     """One 1-bit row drive (ISAAC's 1-bit DAC): a bit-serial input applies one per row and input bit."""
     _check_node(node_m)
-    m = _library("IsaacDAC")(tech_node=node_m, resolution=1)
-    return Component("dac", "convert", m.convert().energy, m.leak_power, "hwcomponents_library.IsaacDAC",
-                     (("tech_node", float(node_m)), ("resolution", 1)), node_m, "estimated",
-                     f"Shafiee et al., ISCA 2016 (ISAAC) Table 1, 4 mW per 1024 DACs; "
-                     f"{_version('hwcomponents-library')}")
+    return _library_component("dac", "convert", "IsaacDAC", node_m, ("resolution", 1),
+                              "Shafiee et al., ISCA 2016 (ISAAC) Table 1, 4 mW per 1024 DACs")
 
 
 @lru_cache(maxsize=None)
@@ -163,10 +167,8 @@ def dtc(bits: int, node_m: float) -> Component:
     """One digital-to-time conversion (TIMELY's DTC): the pulse width of one pulse-width-modulated input."""
     _check_node(node_m)
     _check_bits("DTC bits", bits)
-    m = _library("TimelyDTC")(tech_node=node_m, resolution=bits)
-    return Component("dtc", "convert", m.convert().energy, m.leak_power, "hwcomponents_library.TimelyDTC",
-                     (("tech_node", float(node_m)), ("resolution", bits)), node_m, "estimated",
-                     f"Li et al., ISCA 2020 (TIMELY) Table II; {_version('hwcomponents-library')}")
+    return _library_component("dtc", "convert", "TimelyDTC", node_m, ("resolution", bits),
+                              "Li et al., ISCA 2020 (TIMELY) Table II")
 
 
 @lru_cache(maxsize=None)
@@ -174,10 +176,11 @@ def shift_add(width: int, node_m: float) -> Component:
     """One shift-and-add of a partial sum (ISAAC's shift-and-add unit)."""
     _check_node(node_m)
     _check_bits("shift-and-add width", width)
-    m = _library("IsaacShiftAdd")(tech_node=node_m, width=width)
-    return Component("shift_add", "shift_add", m.shift_add().energy, m.leak_power,
-                     "hwcomponents_library.IsaacShiftAdd", (("tech_node", float(node_m)), ("width", width)), node_m,
-                     "estimated", f"Shafiee et al., ISCA 2016 (ISAAC) Table 1; {_version('hwcomponents-library')}")
+    return _library_component("shift_add", "shift_add", "IsaacShiftAdd", node_m, ("width", width),
+                              "Shafiee et al., ISCA 2016 (ISAAC) Table 1")
+
+
+ALADDIN = "Shao et al., ISCA 2014 (Aladdin), 40 nm"
 
 
 @lru_cache(maxsize=None)
@@ -185,10 +188,7 @@ def adder(width: int, node_m: float) -> Component:
     """One integer add (Aladdin's adder)."""
     _check_node(node_m)
     _check_bits("adder width", width)
-    m = _library("AladdinAdder")(tech_node=node_m, width=width)
-    return Component("adder", "add", m.add().energy, m.leak_power, "hwcomponents_library.AladdinAdder",
-                     (("tech_node", float(node_m)), ("width", width)), node_m, "estimated",
-                     f"Shao et al., ISCA 2014 (Aladdin), 40 nm; {_version('hwcomponents-library')}")
+    return _library_component("adder", "add", "AladdinAdder", node_m, ("width", width), ALADDIN)
 
 
 @lru_cache(maxsize=None)
@@ -196,11 +196,7 @@ def multiplier(width: int, node_m: float) -> Component:
     """One integer multiply of two ``width``-bit operands (Aladdin's multiplier)."""
     _check_node(node_m)
     _check_bits("multiplier width", width)
-    m = _library("AladdinMultiplier")(tech_node=node_m, width=width)
-    return Component("multiplier", "multiply", m.multiply().energy, m.leak_power,
-                     "hwcomponents_library.AladdinMultiplier", (("tech_node", float(node_m)), ("width", width)),
-                     node_m, "estimated",
-                     f"Shao et al., ISCA 2014 (Aladdin), 40 nm; {_version('hwcomponents-library')}")
+    return _library_component("multiplier", "multiply", "AladdinMultiplier", node_m, ("width", width), ALADDIN)
 
 
 @lru_cache(maxsize=None)
@@ -208,10 +204,7 @@ def register(width: int, node_m: float) -> Component:
     """One ``width``-bit register write (Aladdin's register): latching an input code or an ADC result."""
     _check_node(node_m)
     _check_bits("register width", width)
-    m = _library("AladdinRegister")(tech_node=node_m, width=width)
-    return Component("register", "write", m.write().energy, m.leak_power, "hwcomponents_library.AladdinRegister",
-                     (("tech_node", float(node_m)), ("width", width)), node_m, "estimated",
-                     f"Shao et al., ISCA 2014 (Aladdin), 40 nm; {_version('hwcomponents-library')}")
+    return _library_component("register", "write", "AladdinRegister", node_m, ("width", width), ALADDIN)
 
 
 def _sram_table(size_bytes: int, width_bits: int, node_m: float, action: str, tables: tuple) -> Component:
