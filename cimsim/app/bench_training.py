@@ -65,6 +65,12 @@ def threads() -> int:
     return cpus()
 
 
+def _seed_torch(torch, seed: int) -> None:
+    """A torch peer's set-up: its seed, and the CPUs JAX and cimsim use."""
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads())
+
+
 def _torch_epoch(model, opt, x_tr, y_tr, batch: int):
     """One epoch of mini-batch SGD steps on a torch model, as a function to time."""
     import torch
@@ -89,8 +95,7 @@ def _aihwkit_epoch(x_tr, y_tr, batch: int, seed: int):
         from aihwkit.simulator.configs import InferenceRPUConfig
     except Exception:  # noqa: BLE001 - any import failure means the peer is absent
         return None
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads())  # the CPUs JAX and cimsim use
+    _seed_torch(torch, seed)
     rpu = InferenceRPUConfig()
     model = AnalogSequential(AnalogLinear(64, 32, rpu_config=rpu), torch.nn.ReLU(), AnalogLinear(32, 10, rpu_config=rpu))
     opt = AnalogSGD(model.parameters(), lr=0.05)
@@ -108,8 +113,7 @@ def _lightning_epoch(x_tr, y_tr, batch: int, seed: int):
         from aihwkit_lightning.simulator.parameters.enums import WeightModifierType
     except Exception:  # noqa: BLE001 - any import failure means the peer is absent
         return None
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads())  # the CPUs JAX and cimsim use
+    _seed_torch(torch, seed)
     rpu = TorchInferenceRPUConfig()
     rpu.forward.inp_res, rpu.forward.out_noise = 254, 0.04
     rpu.modifier.type, rpu.modifier.std_dev = WeightModifierType.ADD_NORMAL, 0.0175
