@@ -68,16 +68,13 @@ def test_snn_chip_ledger_by_hand():
         assert_allclose(T.total_J, 1000 * NEURO["truenorth_event_all_in"] + macs * input_mac_J(28e-9), rtol=EXACT)
 
 
-def test_snn_chip_ledger_needs_a_published_static_power(tmp_path):
+def test_snn_chip_ledger_needs_a_published_static_power(user_table):
     with pytest.raises(ValueError, match="profile 'loihi' has no published static power: add an entry 'loihi_static_W'"):
         snn_chip_ledger(sops=1, neuron_updates=1, spikes=1, profile="loihi", run_time_s=1e-3)
     with pytest.raises(ValueError, match="profile 'loihi' has no time per event"):
         snn_event_time_s(sops=1, neuron_updates=1, profile="loihi")
-    path = tmp_path / "mine.json"
-    path.write_text('{"name": "mine", "entries": {"loihi_static_W": {"value": 0.5, "unit": "W", '
-                    '"source": "my measurement", "label": "measured"}}}')
-    L = snn_chip_ledger(sops=10, neuron_updates=0, spikes=0, profile="loihi", run_time_s=2e-3,
-                        tables=(load_table(path),))
+    mine = user_table({"loihi_static_W": {"value": 0.5, "unit": "W", "source": "my measurement", "label": "measured"}})
+    L = snn_chip_ledger(sops=10, neuron_updates=0, spikes=0, profile="loihi", run_time_s=2e-3, tables=(mine,))
     static = [r for r in L.records if r.operation == "static_power"][0]
     assert static.source == "my measurement" and static.label == "measured"
     assert_allclose(static.energy_J, 0.5 * 2e-3, rtol=EXACT)

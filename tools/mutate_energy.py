@@ -168,8 +168,10 @@ def run_tests(tmp: Path, tests: list[Path]) -> tuple[str, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tests", nargs="+", type=Path, default=[REPO / "tests" / "test_energy.py"],
-                    help="test files to run against each mutant (default tests/test_energy.py)")
+    ap.add_argument("--tests", nargs="+", type=Path,
+                    default=[REPO / "tests" / f for f in ("test_energy.py", "test_energy_gpu.py", "test_snn_energy.py")],
+                    help="test files to run against each mutant (default: the energy tests, tests/test_energy*.py "
+                         "and tests/test_snn_energy.py)")
     ap.add_argument("--factor", type=float, default=0.9, help="multiplier applied to one constant at a time")
     ap.add_argument("--only", default="", help="regular expression: mutate only constants whose label matches")
     ap.add_argument("--json", type=Path, default=None, help="write the table as JSON here")
