@@ -20,7 +20,7 @@ from typing import Any
 
 from .ledger import LABELS, SCOPES, scope_name
 
-BUILTIN = ("digital", "analog", "chips", "neuromorphic", "gpus", "facility")
+BUILTIN = ("digital", "analog", "chips", "neuromorphic", "gpus", "facility", "chip_model")
 
 
 TABLE_KEYS = ("name", "description", "entries")
