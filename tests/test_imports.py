@@ -23,6 +23,23 @@ def test_import_cimsim_loads_no_heavy_library():
     assert loaded == "[]"
 
 
+def test_documented_subpackages_are_attributes_after_a_plain_import():
+    """``import cimsim; cimsim.jx.analog_model`` as docs/your-own-model.md writes it, in a fresh interpreter:
+    the subpackage loads on first access (JAX only then), and an unknown name still raises AttributeError."""
+    code = ("import sys, cimsim, snn; before = 'jax' in sys.modules; "
+            "f = cimsim.jx.analog_model; g = snn.jx.fit; e = cimsim.energy.roofline; w = cimsim.workloads.train_mlp; "
+            "print(before, 'jax' in sys.modules, 'jx' in dir(cimsim), callable(f) and callable(g) and callable(e) "
+            "and callable(w), cimsim.jx is sys.modules['cimsim.jx'])")
+    assert _run(code) == "False True True True True"
+    out = subprocess.run([sys.executable, "-c", "import cimsim; cimsim.no_such_thing"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 1 and "module 'cimsim' has no attribute 'no_such_thing'" in out.stderr
+
+
+def test_import_snn_loads_no_jax():
+    assert _run("import sys, snn; print('jax' in sys.modules)") == "False"
+
+
 def test_numpy_backend_never_loads_numba():
     code = ("import sys, dataclasses, numpy as np, cimsim; "
             "cfg = dataclasses.replace(cimsim.presets.PCM, backend='numpy'); rng = np.random.default_rng(0); "
