@@ -253,12 +253,32 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    if args.json is not None:
-        path = _check_out_file("--json", args.json)
-        _prepare([("--json", args.json, path.parent)])
+    outs = []
+    for flag, value in (("--json", args.json), ("--markdown", args.markdown)):
+        if value is not None:
+            path = _check_out_file(flag, value)
+            outs.append((flag, value, path.parent))
+    if args.from_json is not None:
+        if args.json is not None or args.quick:
+            raise UsageError("--from-json renders a result written before: give it --markdown only")
+        if args.markdown is None:
+            raise UsageError("--from-json needs --markdown PATH")
+        src = Path(args.from_json)
+        if not src.is_file():
+            raise UsageError(f"--from-json {args.from_json!r} is not a file")
+        try:
+            import json
+
+            from .bench_report import render
+
+            render(json.loads(src.read_text()))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"--from-json {args.from_json!r} is not a cimsim bench result "
+                             f"({type(exc).__name__}: {exc})") from None
+    _prepare(outs)
     from . import bench
 
-    bench.main(quick=args.quick, json_path=args.json)
+    bench.main(quick=args.quick, json_path=args.json, markdown_path=args.markdown, from_json=args.from_json)
     return 0
 
 
@@ -336,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="time the MVM against the BLAS floor")
     b.add_argument("--quick", action="store_true", help="fewer repeats")
     b.add_argument("--json", default=None, metavar="PATH", help="also write the result as JSON")
+    b.add_argument("--markdown", default=None, metavar="PATH",
+                   help="also write the performance page (docs/performance.md) from the result")
+    b.add_argument("--from-json", default=None, metavar="PATH",
+                   help="do not measure: write --markdown from a result written before by --json")
     b.set_defaults(func=_cmd_bench)
     return p
 

@@ -61,21 +61,25 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_json_atomic(path: Path, payload: dict[str, Any]) -> Path:
-    """Writes JSON to a temporary file in the same folder, then renames it into place."""
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Writes text to a temporary file in the same folder, then renames it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w") as fh:
-            json.dump(plain(payload), fh, indent=1, sort_keys=True, allow_nan=False)
-            fh.write("\n")
+            fh.write(text)
         os.chmod(tmp, _umask_mode())  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_json_atomic(path: Path, payload: dict[str, Any]) -> Path:
+    """Writes JSON (sorted keys, no NaN) to a temporary file in the same folder, then renames it into place."""
+    return write_text_atomic(path, json.dumps(plain(payload), indent=1, sort_keys=True, allow_nan=False) + "\n")
 
 
 def figure_title(fig: Any) -> str:
