@@ -234,10 +234,12 @@ def render(res: dict[str, Any]) -> str:
           f"{p['workload']['shape'][0]} x {p['workload']['shape'][1]}, batch {p['workload']['batch']}, 8-bit "
           f"DAC/ADC, output noise {p['workload']['out_noise']:g}. Each peer runs in a process of its own against "
           "its library's float32 GEMM of the same shapes (numpy for cimsim, torch for the peers).", ""]
-    ours = next(iter(p["peers"].values()))["s"]
+    # the JSON is written with sorted keys: cimsim's row first, then the peers by name
+    peers = sorted(p["peers"].items(), key=lambda kv: (not kv[0].startswith("cimsim"), kv[0]))
+    ours = peers[0][1]["s"]
     L += _table(("simulator", "time", "x its float32 GEMM", "time / cimsim's"), [
-        (k, _ms(v["s"]), _x(v["over_f32_floor"]), "1" if i == 0 else f"{v['s'] / ours:.1f}x")
-        for i, (k, v) in enumerate(p["peers"].items())])
+        (k, _ms(v["s"]), _x(v["over_f32_floor"]), "1" if k.startswith("cimsim") else f"{v['s'] / ours:.1f}x")
+        for k, v in peers])
     L += ["", "Not run: " + ", ".join(p["absent"]) + ".", ""]
     return "\n".join(L)
 
