@@ -286,11 +286,21 @@ def _check_compare(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
     """Checks every argument of ``compare``; returns the output folders to prepare."""
     from cimsim.energy import load_gpu, load_table
 
+    stem = "compare" if args.workload == "digits-mlp" else f"compare-{args.workload}"
+    if args.json is None:
+        args.json = f"results/{stem}.json"
+    if args.plot is None:
+        args.plot = f"results/{stem}.png"
     _check_seed(args.seed)
     _check_number("--pue", args.pue, 1.0)
     _check_number("--grid-gco2-per-kwh", args.grid_gco2_per_kwh, 0.0)
     _check_number("--t-s", args.t_s, 0.0)
-    _check_int("--batch", args.batch, 1)
+    if args.batch is not None:
+        _check_int("--batch", args.batch, 1)
+    _check_int("--prompt-tokens", args.prompt_tokens, 1)
+    _check_int("--output-tokens", args.output_tokens, 1)
+    if args.workload != "digits-mlp" and args.measure_gpu:
+        raise UsageError(f"--measure-gpu measures the digits MLP only, not --workload {args.workload!r}")
     tables = ()
     if args.energy_table is not None:
         try:
@@ -313,8 +323,10 @@ def _check_compare(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     _prepare(_check_compare(args))
-    from . import compare
-
+    if args.workload == "digits-mlp":
+        from . import compare
+    else:
+        from . import workloads as compare
     try:
         compare.main(args)
     except ValueError as exc:
@@ -328,13 +340,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="cimsim", description="Analog compute-in-memory and neuromorphic emulator")
     p.add_argument("--version", action=_Version, help="print the version (and git commit) and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    c = sub.add_parser("compare", help="the digits MLP on a PCM crossbar vs a GPU, chip to facility (main job)")
-    c.add_argument("--json", default="results/compare.json", help="result JSON (default results/compare.json)")
-    c.add_argument("--plot", default="results/compare.png", help="figure, a .png ('' for none; default results/compare.png)")
+    from .workloads import WORKLOADS
+
+    c = sub.add_parser("compare", help="a workload on a PCM crossbar chip vs a GPU (and an SNN), chip to facility "
+                                       "(main job)")
+    c.add_argument("--workload", default="digits-mlp", choices=WORKLOADS,
+                   help="digits-mlp (default: trained here, with accuracy), resnet20, or a language model's "
+                        "published shapes (energy only): " + ", ".join(WORKLOADS[2:]))
+    c.add_argument("--prompt-tokens", type=int, default=512, help="language models: prompt tokens per query (default 512)")
+    c.add_argument("--output-tokens", type=int, default=717,
+                   help="language models: output tokens per query (default 717, ML.ENERGY v3 Text Conversation mean)")
+    c.add_argument("--json", default=None,
+                   help="result JSON (default results/compare.json; another workload: results/compare-NAME.json)")
+    c.add_argument("--plot", default=None,
+                   help="figure, a .png ('' for none; default results/compare.png or results/compare-NAME.png)")
     c.add_argument("--pue", type=float, default=1.56, help="power usage effectiveness, >= 1 (default 1.56, Uptime 2024)")
     c.add_argument("--grid-gco2-per-kwh", type=float, default=480.0, help="grid carbon intensity (default 480, world 2024)")
     c.add_argument("--gpu", default="h100", help="GPU of the roofline baseline: h100, a100, orin (default h100)")
-    c.add_argument("--batch", type=int, default=1024, help="data-centre batch size of the GPU rows (default 1024)")
+    c.add_argument("--batch", type=int, default=None,
+                   help="data-centre batch of the GPU rows (default 1024; language models: 64 sequences decoded together)")
     c.add_argument("--t-s", type=float, default=3600.0, help="seconds after programming the crossbar is read (default 3600)")
     c.add_argument("--seed", type=int, default=0, help=f"training and noise seed, 0..{SEED_MAX} (default 0)")
     c.add_argument("--energy-table", default=None, metavar="PATH", help="JSON table overriding built-in energy entries")

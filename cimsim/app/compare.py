@@ -350,7 +350,8 @@ def main(args) -> dict[str, Any]:
     from .snn_rows import snn_row
 
     facility = Facility(pue=args.pue, grid_gco2_per_kwh=args.grid_gco2_per_kwh)
-    result = run(seed=args.seed, gpu=args.gpu, facility=facility, t_s=args.t_s, batch=args.batch,
+    result = run(seed=args.seed, gpu=args.gpu, facility=facility, t_s=args.t_s,
+                 batch=1024 if args.batch is None else args.batch,
                  energy_table=args.energy_table, snn_row=None if args.no_snn else snn_row)
     payload = {**provenance("compare", args.seed, False, result["config"]), **result}
     json_path = write_json_atomic(Path(args.json), payload)
@@ -363,6 +364,6 @@ def main(args) -> dict[str, Any]:
         from cimsim.workloads import train_mlp
         from cimsim.workloads.jax_mlp import nvml_runner
 
-        m = measure_nvml(nvml_runner(train_mlp(seed=args.seed), args.batch))
+        m = measure_nvml(nvml_runner(train_mlp(seed=args.seed), 1024 if args.batch is None else args.batch))
         print("measured GPU:", m if m.get("available") else f"unavailable: {m['reason']}")
     return payload

@@ -12,7 +12,8 @@ KV-cache and activation traffic). Weights are stationary: every analog site has 
 and one inference runs ``vectors`` MVMs on each of a site's tiles. The analog MVMs are priced by
 architecture.price on the site's own counts (the same components: row drives/DTCs, ADC conversions, cell
 reads, shift-adds, registers); the digital work by hwcomponents-library's Aladdin multiplier and adder at
-the design's node; the KV cache and the activation buffer as SRAM accesses (components.sram); activations
+the design's node; the activation buffer, and the KV cache where it fits on the die, as SRAM accesses
+(components.sram), a KV cache of gigabytes in HBM2 off the chip (energy per bit); activations
 moved between tiles as bits x hops x hop length x wire energy per bit and mm on a mesh NoC whose hop is one
 core pitch, with the mean Manhattan distance between two random cores of a k x k grid, 2 (k^2 - 1) / (3 k).
 
@@ -97,7 +98,10 @@ class DigitalWork:
         residual_adds: residual additions (elements).
         nonlinearities: activation-function evaluations (ReLU, GELU; priced as compares).
         kv_write_bytes, kv_read_bytes: KV-cache bytes written and read.
-        kv_cache_bytes: size of the KV-cache SRAM (bytes; 0: none).
+        kv_cache_bytes: size of the KV cache (bytes; 0: none).
+        kv_memory: where the KV cache lives: "sram" (on chip, priced by components.sram at its size) or
+            "dram" (off chip, HBM2 at the serving table's "hbm2_J_per_bit": a cache of gigabytes does not fit
+            on a die).
         moved_bytes: activation bytes moved between tiles/cores over the NoC.
         bits: width of the activation x activation multiplier and adder (8 or 16).
     """
@@ -113,6 +117,7 @@ class DigitalWork:
     kv_cache_bytes: int = 0
     moved_bytes: float = 0
     bits: int = 8
+    kv_memory: str = "sram"
 
     def __post_init__(self) -> None:
         if not isinstance(self.layer, str) or not self.layer:
@@ -123,6 +128,8 @@ class DigitalWork:
         _int("kv_cache_bytes", self.kv_cache_bytes, 0)
         if self.bits not in (8, 16) or isinstance(self.bits, bool):
             raise ValueError(f"bits must be 8 or 16, got {self.bits!r}")
+        if self.kv_memory not in ("sram", "dram"):
+            raise ValueError(f"kv_memory must be 'sram' or 'dram', got {self.kv_memory!r}")
         if (self.kv_write_bytes or self.kv_read_bytes) and not self.kv_cache_bytes:
             raise ValueError("kv_cache_bytes must be >= 1 where KV-cache bytes are written or read, got 0")
 
@@ -265,7 +272,13 @@ def _digital(work: DigitalWork, design: arch.CimDesign, sizing: dict, tables: tu
             add_a.record("digital/residual", "residual_add", work.residual_adds),
             add_a.record("digital/nonlinearity", "compare", work.nonlinearities * nl_k)]
     used = [mul, add, mul_a, add_a]
-    if work.kv_cache_bytes:
+    if work.kv_cache_bytes and work.kv_memory == "dram":
+        e = energy_entry("hbm2_J_per_bit", *tables)
+        recs += [Record("chip/kv_cache", "dram_read_bit", work.kv_read_bytes * 8, e["energy_J"], e["source"],
+                        e["label"], CHIP),
+                 Record("chip/kv_cache", "dram_write_bit", work.kv_write_bytes * 8, e["energy_J"], e["source"],
+                        e["label"], CHIP)]
+    elif work.kv_cache_bytes:
         width = design.digital.sram_access_bits if design.digital is not None else 64
         model = design.digital.sram_model if design.digital is not None else "auto"
         rd = comp.sram(work.kv_cache_bytes, width, node, "read", model=model, tables=tables)

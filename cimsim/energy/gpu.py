@@ -41,6 +41,7 @@ class GPU:
     peak_ops_per_s: dict
     bandwidth_B_per_s: float
     source: str
+    memory_B: float | None = None  # HBM/DRAM capacity (None: not tabulated; language models then need n_gpus)
 
 
 def load_gpu(key: str, *, tables: tuple = ()) -> GPU:
@@ -54,7 +55,7 @@ def load_gpu(key: str, *, tables: tuple = ()) -> GPU:
     if missing:
         raise ValueError(f"GPU entry {key!r} lacks {', '.join(missing)}")
     return GPU(key, e["name"], e["power_limit_W"], e["idle_W"], dict(e["peak_ops_per_s"]), e["bandwidth_B_per_s"],
-               e["source"])
+               e["source"], e.get("memory_B"))
 
 
 def _peak(gpu: GPU, precision: str) -> tuple[float, str]:
@@ -74,6 +75,10 @@ def roofline(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16"
              kernel_overhead_s: float = KERNEL_OVERHEAD_S) -> dict[str, Any]:
     """Latency and energy of one batch of a dense network (layers as (n_in, n_out)) on a GPU.
 
+    A layer may be (n_in, n_out, vectors): a convolution as a matrix of (c_in k^2) x c_out applied to
+    ``vectors`` output pixels per input (im2col; its activation bytes are then an upper bound on a direct
+    convolution's, which reads each input pixel once rather than k^2 times).
+
     Returns a dict with per-layer detail, batch latency, energy per inference with and without idle power,
     the clock scale used and the bound (compute / memory / overhead) of each layer.
     """
@@ -92,9 +97,10 @@ def roofline(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16"
         s = min(s, ((power_cap_W - gpu.idle_W) / dyn) ** (1.0 / DVFS_EXPONENT))
     width = BYTES[precision]
     detail, t_total, e_dyn, ops_total = [], 0.0, 0.0, 0.0
-    for n_in, n_out in layers:
-        ops = 2.0 * batch * n_in * n_out
-        nbytes = width * (n_in * n_out + batch * (n_in + n_out))
+    for layer in layers:
+        n_in, n_out, vectors = (*layer, 1) if len(layer) == 2 else layer
+        ops = 2.0 * batch * vectors * n_in * n_out
+        nbytes = width * (n_in * n_out + batch * vectors * (n_in + n_out))
         t_c, t_m = ops / (peak * s), nbytes / gpu.bandwidth_B_per_s
         t_busy = max(t_c, t_m)
         t_layer = t_busy + kernel_overhead_s
@@ -103,7 +109,7 @@ def roofline(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16"
         t_total += t_layer
         ops_total += ops
         bound = "overhead" if kernel_overhead_s > t_busy else ("compute" if t_c >= t_m else "memory")
-        detail.append({"n_in": n_in, "n_out": n_out, "ops": ops, "bytes": nbytes, "t_compute_s": t_c,
+        detail.append({"n_in": n_in, "n_out": n_out, "vectors": vectors, "ops": ops, "bytes": nbytes, "t_compute_s": t_c,
                        "t_memory_s": t_m, "t_s": t_layer, "utilization": u, "bound": bound})
     e_idle = gpu.idle_W * t_total
     return {

@@ -20,11 +20,11 @@ from typing import Any
 
 from .ledger import LABELS, SCOPES, scope_name
 
-BUILTIN = ("digital", "analog", "chips", "neuromorphic", "gpus", "facility", "chip_model")
+BUILTIN = ("digital", "analog", "chips", "neuromorphic", "gpus", "facility", "chip_model", "serving")
 
 
 TABLE_KEYS = ("name", "description", "entries")
-NUMBER_KEYS = ("energy_J", "value", "power_limit_W", "idle_W", "bandwidth_B_per_s")
+NUMBER_KEYS = ("energy_J", "value", "power_limit_W", "idle_W", "bandwidth_B_per_s", "memory_B")
 TEXT_KEYS = ("source", "name", "unit")
 ENTRY_KEYS = NUMBER_KEYS + TEXT_KEYS + ("label", "scope", "idle_label", "peak_ops_per_s")
 PRECISIONS = ("fp32", "fp16", "fp8", "int8", "int4")

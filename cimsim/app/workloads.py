@@ -1,0 +1,388 @@
+"""``cimsim compare --workload NAME`` for the field's workloads beyond the digits MLP.
+
+  resnet20                   the CIFAR-10 ResNet-20 (He et al. 2016) from its shapes: a CIM chip sized to
+                             it (cimsim.energy.chip_model), IBM HERMES's measured efficiency per activated
+                             core, and the GPU roofline per image over batch. Energy only: no trained weights
+                             here (accuracy on CIFAR-10: ``cimsim reproduce resnet-drift --data PATH``).
+  gpt2-124m, gpt3-175b,      decoder-only language models from their published configurations
+  llama-7b, llama-3.1-8b     (cimsim.workloads.shapes): the CIM chip per decoded token (weights stationary
+                             on tiles, attention and the KV cache digital), the GPU per token (prefill and
+                             decode on the roofline, cimsim.energy.llm) over batch and context, and the
+                             report's metrics per query: J per output token, Wh, gCO2e, water, cost per
+                             million output tokens. Energy only: no weights, so no perplexity.
+
+Scopes as in ``cimsim compare``: the CIM rows are "chip all-in" (a lower bound: no control, clocking or chip
+I/O, and no inter-chip links where the model spans many chips), the GPU rows "board all-in" (a lower bound
+too: no GPU-to-GPU traffic, host or serving software). Comparing a chip with a board favours the chip.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from cimsim.energy import Facility, batch_sweep, hermes_like, load_gpu, load_table, measured_chip, roofline
+from cimsim.energy.chip_model import price_model
+from cimsim.energy.llm import devries_wh_per_request, query_footprint, serve_query, token_cost
+from cimsim.energy.tables import value_entry
+from cimsim.workloads.shapes import SHAPES, resnet20_convs, resnet20_digital, resnet20_macs, resnet20_sites
+
+from .results import provenance, pyplot, save_figure, write_json_atomic
+from .rows import make_row
+
+LM_WORKLOADS = tuple(SHAPES)
+CNN_WORKLOADS = ("resnet20",)
+WORKLOADS = ("digits-mlp",) + CNN_WORKLOADS + LM_WORKLOADS
+BATCHES = (1, 4, 16, 64, 256, 1024)
+CONTEXTS = (128, 256, 512, 1024, 2048, 4096, 8192)
+NO_ACCURACY = {
+    "resnet20": "energy from the shapes only: no trained weights here; accuracy on CIFAR-10 is "
+                "`cimsim reproduce resnet-drift --data PATH` (ResNet on PCM, FP and HWA)",
+    "lm": "shape-only workload (the published configuration, no weights): no perplexity",
+}
+
+
+def _design(tables):
+    return hermes_like(tables=tables)
+
+
+def _lm_chip(shape, design, *, prompt: int, output: int, tables) -> dict[str, Any]:
+    """The CIM chip per decoded token at the query's mean context, and per query ((P + O) tokens through
+    the same tiles, each attending to the tokens before it: the mean context (P + O + 1) / 2); the KV cache
+    sized for the whole query."""
+    n = prompt + output
+    mean_ctx = max(1, round((n + 1) / 2))
+    r = price_model(shape.chip_sites(), shape.chip_digital(mean_ctx, cache_context=n), design, tables=tables)
+    per_token = r["energy_J"]
+    return {"price": r, "mean_context": mean_ctx, "energy_J_per_token": per_token,
+            "energy_J_per_query": per_token * n, "latency_s_per_token": r["latency_s"],
+            "query_latency_s": r["latency_s"] * n}
+
+
+def _lm_row(name, energy_per_query, output, latency_s, tokens_per_s, label, scope, facility, notes, *,
+            lower_bound, kind, static=None, dynamic=None, cost=None):
+    per_tok = energy_per_query / output
+    row = make_row(name, None, None, per_tok, latency_s, float("nan"), label, scope, facility, notes)
+    row.pop("tops_per_w")
+    fp = query_footprint(energy_per_query, facility)
+    row.update(unit="output token", energy_J_per_output_token=per_tok, energy_J_per_query=energy_per_query,
+               tokens_per_s=tokens_per_s, **fp, lower_bound=lower_bound, kind=kind,
+               static_J_per_inference=None if static is None else static / output,
+               dynamic_J_per_inference=None if dynamic is None else dynamic / output,
+               usd_per_million_output_tokens=None if cost is None else cost["usd_per_million_output_tokens"],
+               cost=cost)
+    return row
+
+
+def run_lm(key: str, *, gpu: str = "h100", batch: int = 64, prompt: int = 512, output: int = 717,
+           precision: str = "fp16", facility: Facility | None = None, energy_table: str | None = None,
+           progress: bool = True) -> dict[str, Any]:
+    """A shape-only language model on a CIM chip and on GPUs, per output token and per query."""
+    from tqdm.auto import tqdm
+
+    facility = facility or Facility()
+    tables = (load_table(energy_table),) if energy_table else ()
+    if key not in SHAPES:
+        raise ValueError(f"workload must be one of {WORKLOADS}, got {key!r}")
+    shape = SHAPES[key]
+    g = load_gpu(gpu, tables=tables)
+    for name, v, low in (("batch", batch, 1), ("prompt", prompt, 1), ("output", output, 1)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
+    design = _design(tables)
+    steps = tqdm(total=4, desc=f"compare {key}", disable=not progress, leave=False)
+    chip = _lm_chip(shape, design, prompt=prompt, output=output, tables=tables)
+    steps.update()
+    queries = {}
+    for b, p in ((1, precision), (batch, precision), (batch, "int8")):
+        q = serve_query(shape, g, prompt=prompt, output=output, batch=b, precision=p,
+                        kv_precision=precision if p == "int8" else None)
+        q["cost"] = token_cost(q, g, facility=facility, tables=tables)
+        queries[f"{p}_b{b}"] = q
+    steps.update()
+    sweep_batch = {}
+    for b in BATCHES:
+        try:
+            sweep_batch[b] = serve_query(shape, g, prompt=prompt, output=output, batch=b, precision=precision)
+        except ValueError:  # does not fit in memory at this batch
+            continue
+    sweep_ctx = {}
+    for c in (c for c in CONTEXTS if c <= shape.context):
+        for b in (1, batch):
+            q = serve_query(shape, g, prompt=max(1, c - output) if c > output else 1, output=min(output, c),
+                            batch=b, precision=precision)
+            sweep_ctx.setdefault(str(b), []).append({"context": c, "energy_J_per_output_token_with_prefill":
+                                                     q["energy_J_per_output_token_with_prefill"], "n_gpus": q["n_gpus"]})
+    chip_ctx = []
+    for c in (c for c in CONTEXTS if c <= shape.context):
+        r = price_model(shape.chip_sites(), shape.chip_digital(max(1, round((c + 1) / 2)), cache_context=c), design,
+                        tables=tables)
+        chip_ctx.append({"context": c, "energy_J_per_token": r["energy_J"],
+                         "kv_J_per_token": r["by_component_J"].get("chip/kv_cache", 0.0)})
+    steps.update()
+    pr = chip["price"]
+    sz = pr["sizing"]
+    node = f"{design.node_m * 1e9:g} nm"
+    rows = [_lm_row(f"PCM CIM chip, all-in ({node} model)", chip["energy_J_per_query"], output,
+                    chip["latency_s_per_token"], 1.0 / chip["latency_s_per_token"], pr["chip"].label, "chip all-in",
+                    facility, f"{sz['tiles']} tiles on {sz['chips']} chips ({sz['area_mm2'] / 100:.3g} cm^2 of cores); "
+                    f"KV cache {'in HBM' if shape.chip_digital(1, cache_context=prompt + output)[0].kv_memory == 'dram' else 'in SRAM'}; "
+                    "lower bound: no control, clocking or inter-chip links", lower_bound=True, kind="cim")]
+    for k, q in queries.items():
+        p, b = k.split("_b")
+        rows.append(_lm_row(f"GPU {q['n_gpus']} x {g.name} {p.upper()}, batch {b}", q["energy_J_per_query"], output,
+                            q["time_per_output_token_s"], q["output_tokens_per_s"], "estimated", "board all-in",
+                            facility, f"prefill {q['prefill_bound']}-bound, decode {q['decode_bound']['first']}-bound; "
+                            f"TTFT {q['time_to_first_token_s']:.3g} s", lower_bound=True, kind="gpu",
+                            static=q["static_J_per_query"], dynamic=q["dynamic_J_per_query"], cost=q["cost"]))
+    steps.update()
+    steps.close()
+    result = {
+        "workload": {"name": key, "kind": "language model", "unit": "output token", "shape": shape.to_dict(),
+                     "accuracy": {"available": False, "reason": NO_ACCURACY["lm"]},
+                     "query": {"prompt_tokens": prompt, "output_tokens": output,
+                               "output_source": value_entry("mlenergy_text_conversation_output_tokens", *tables)["source"]
+                               if output == 717 else "set by --output-tokens"}},
+        "config": {"gpu": gpu, "batch": batch, "prompt": prompt, "output": output, "precision": precision,
+                   "energy_table": energy_table, "facility": dataclasses.asdict(facility),
+                   "cim_design": dataclasses.asdict(design)},
+        "chip": {"sizing": {k: v for k, v in sz.items() if k != "sites"}, "sites": sz["sites"],
+                 "energy_J_per_token": chip["energy_J_per_token"], "mean_context": chip["mean_context"],
+                 "latency_s_per_token": chip["latency_s_per_token"], "by_layer_J": pr["by_layer_J"],
+                 "by_component_J": pr["by_component_J"], "context_sweep": chip_ctx, "lower_bound": True},
+        "gpu": {"queries": queries,
+                "batch_sweep": [{"batch": b, **{k: q[k] for k in ("energy_J_per_output_token_with_prefill",
+                                                                  "static_J_per_query", "dynamic_J_per_query",
+                                                                  "output_tokens_per_s", "n_gpus")}}
+                                for b, q in sweep_batch.items()],
+                "context_sweep": sweep_ctx, "gpu": g.name},
+        "rows": rows,
+    }
+    if key == "gpt3-175b":
+        result["devries"] = devries_recompute(result, tables)
+    result["ratios"] = lm_ratios(rows)
+    return result
+
+
+def devries_recompute(result: dict[str, Any], tables=()) -> dict[str, Any]:
+    """de Vries's 2.9 Wh per ChatGPT request from its own inputs, beside this model's GPT-3 175B query on
+    the GPU rows (IT energy of the boards, and at the wall) and on the CIM chip."""
+    dv = devries_wh_per_request(tables)
+    ours = {r["system"]: {"it_wh_per_query": r["it_wh_per_query"], "wall_wh_per_query": r["wall_wh_per_query"]}
+            for r in result["rows"]}
+    return {**dv, "ours": ours, "note": "de Vries: every server at its 6.5 kW maximum around the clock, whole servers "
+            "(CPUs, memory, network) and no PUE; here: GPU boards only (board all-in) at the roofline's "
+            "utilisation, a query of the stated prompt and output tokens"}
+
+
+def lm_ratios(rows) -> list[dict[str, Any]]:
+    base = rows[0]
+    return [{"scope": "chip vs board", "numerator": r["system"], "denominator": base["system"],
+             "ratio": r["energy_J_per_output_token"] / base["energy_J_per_output_token"],
+             "lower_bound_denominator": True, "lower_bound_numerator": True} for r in rows[1:]]
+
+
+def run_cnn(key: str = "resnet20", *, gpu: str = "h100", batch: int = 1024, facility: Facility | None = None,
+            energy_table: str | None = None, progress: bool = True) -> dict[str, Any]:
+    """ResNet-20 from its shapes on a CIM chip, on HERMES's measured efficiency and on the GPU roofline."""
+    facility = facility or Facility()
+    tables = (load_table(energy_table),) if energy_table else ()
+    if key not in CNN_WORKLOADS:
+        raise ValueError(f"workload must be one of {WORKLOADS}, got {key!r}")
+    g = load_gpu(gpu, tables=tables)
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch must be an int >= 1, got {batch!r}")
+    design = _design(tables)
+    sites, work = resnet20_sites(), resnet20_digital(design.converters.input_bits)
+    pr = price_model(sites, work, design, tables=tables)
+    sz = pr["sizing"]
+    herm = measured_chip(sz["active_tile_mvms"], inferences=1, tables=tables)
+    macs = resnet20_macs()
+    ops = 2.0 * macs
+    layers = [(ci * k * k, co, side * side) for _, _, ci, co, k, side in resnet20_convs()]
+    node = f"{design.node_m * 1e9:g} nm"
+    reason = NO_ACCURACY["resnet20"]
+    rows = [make_row(f"PCM CIM chip, all-in ({node} model)", None, None, pr["energy_J"], pr["latency_s"], ops,
+                     pr["chip"].label, "chip all-in", facility,
+                     f"{sz['tiles']} tiles, {sz['utilization']:.1%} of their cells used; lower bound: no control "
+                     "or clocking"),
+            make_row("PCM chip HERMES, measured per activated core", None, None, herm.per_inference_J, pr["latency_s"],
+                     ops, herm.label, "chip all-in", facility,
+                     f"{sz['active_tile_mvms']:g} core-MVMs x 131072 ops at 9.76 TOPS/W (Le Gallo et al. 2023)")]
+    for r in rows:
+        r.update(lower_bound=True, kind="cim", static_J_per_inference=None, dynamic_J_per_inference=None)
+    gpu_runs = {}
+    for precision, b in (("fp16", 1), ("fp16", batch), ("int8", batch)):
+        rf = roofline(layers, g, precision=precision, batch=b)
+        gpu_runs[f"{precision}_b{b}"] = rf
+        row = make_row(f"GPU {g.name} {precision.upper()}, batch {b}", None, None, rf["energy_J_per_inference"],
+                       rf["latency_s"], ops, rf["label"], "board all-in", facility,
+                       f"roofline; {sum(d['bound'] == 'compute' for d in rf['layers'])} of {len(layers)} layers "
+                       "compute-bound")
+        row.update(lower_bound=False, kind="gpu", static_J_per_inference=rf["energy_J_per_inference_static"],
+                   dynamic_J_per_inference=rf["energy_J_per_inference_dynamic"])
+        rows.append(row)
+    result = {
+        "workload": {"name": key, "kind": "CNN", "unit": "inference", "macs_per_inference": macs,
+                     "layers": [dict(zip(("name", "layer", "c_in", "c_out", "kernel", "side"), c))
+                                for c in resnet20_convs()],
+                     "accuracy": {"available": False, "reason": reason}},
+        "config": {"gpu": gpu, "batch": batch, "energy_table": energy_table, "facility": dataclasses.asdict(facility),
+                   "cim_design": dataclasses.asdict(design)},
+        "chip": {"sizing": {k: v for k, v in sz.items() if k != "sites"}, "sites": sz["sites"],
+                 "energy_J_per_inference": pr["energy_J"], "latency_s": pr["latency_s"],
+                 "by_layer_J": pr["by_layer_J"], "by_component_J": pr["by_component_J"]},
+        "ledgers": {"cim_chip": pr["chip"].to_dict(), "hermes_measured": herm.to_dict()},
+        "gpu": gpu_runs,
+        "gpu_sweep": {"gpu": g.name, "batches": list(BATCHES),
+                      "fp16": batch_sweep(layers, g, precision="fp16", batches=BATCHES),
+                      "int8": batch_sweep(layers, g, precision="int8", batches=BATCHES)},
+        "rows": rows,
+    }
+    result["ratios"] = [{"scope": "chip vs board", "numerator": r["system"], "denominator": c["system"],
+                         "ratio": r["energy_J_per_inference"] / c["energy_J_per_inference"],
+                         "lower_bound_denominator": True, "lower_bound_numerator": False}
+                        for c in rows[:2] for r in rows[2:]]
+    return result
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The comparison as text: one line per system, then the ratios."""
+    w = result["workload"]
+    lines = [f"workload {w['name']} ({w['kind']}); accuracy: {w['accuracy']['reason']}"]
+    if w["kind"] == "language model":
+        q = w["query"]
+        head = (f"{'system':<48}{'J/out tok':>12}{'tok/s':>10}{'Wh/query':>10}{'wall Wh':>10}{'gCO2e/q':>10}"
+                f"{'mL/q':>10}{'USD/Mtok':>10}  scope")
+        lines += [f"query: {q['prompt_tokens']} prompt + {q['output_tokens']} output tokens", head, "-" * len(head)]
+        for r in result["rows"]:
+            usd = "-" if r["usd_per_million_output_tokens"] is None else f"{r['usd_per_million_output_tokens']:.3g}"
+            lines.append(f"{r['system']:<48}{'>=' + format(r['energy_J_per_output_token'], '.3g'):>12}"
+                         f"{r['tokens_per_s']:>10.3g}{r['it_wh_per_query']:>10.3g}{r['wall_wh_per_query']:>10.3g}"
+                         f"{r['gco2e_per_query']:>10.3g}{r['water_mL_per_query']:>10.3g}{usd:>10}  {r['scope']}")
+        c = result["chip"]["sizing"]
+        lines.append(f"CIM chip: {c['tiles']} tiles of 256 x 256 on {c['chips']} chips, {c['area_mm2']:.4g} mm^2 "
+                     f"of cores, {c['utilization']:.1%} of the cells used")
+        if "devries" in result:
+            d = result["devries"]
+            lines.append(f"de Vries (Joule 2023): {d['wh_per_request']:.3g} Wh per request from its inputs "
+                         f"({d['servers']:g} servers x {d['server_kW']:g} kW x 24 h / {d['requests_per_day']:.3g}); "
+                         "here, per query: " + "; ".join(f"{k}: {v['wall_wh_per_query']:.3g} Wh at the wall"
+                                                       for k, v in d["ours"].items()))
+    else:
+        head = f"{'system':<52}{'J/inference':>13}{'latency':>11}{'TOPS/W':>9}{'gCO2e/M':>10}  scope"
+        lines += [head, "-" * len(head)]
+        for r in result["rows"]:
+            mark = ">=" if r.get("lower_bound") else ""
+            lines.append(f"{r['system']:<52}{mark + format(r['energy_J_per_inference'], '.3g'):>13}"
+                         f"{r['latency_s']:>11.3g}{r['tops_per_w']:>9.3g}{r['gco2e_per_million']:>10.3g}  {r['scope']}")
+        c = result["chip"]["sizing"]
+        lines.append(f"CIM chip: {c['tiles']} tiles of 256 x 256 on {c['chips']} chip(s), "
+                     f"{c['utilization']:.1%} of the cells used")
+    lines.append("ratios (chip vs board favours the chip; every CIM row is a lower bound):")
+    lines += [f"  {q['numerator']} / {q['denominator']}: {q['ratio']:.3g}x" for q in result["ratios"]]
+    return "\n".join(lines)
+
+
+def plot(result: dict[str, Any], png: Path) -> None:
+    """Per system energy (static part darker); the CIM chip by component and by layer; the GPU over batch
+    (and, for a language model, over context) with the CIM chip beside it."""
+    plt = pyplot()
+    w = result["workload"]
+    lm = w["kind"] == "language model"
+    fig, axes = plt.subplots(1, 4, figsize=(22, 5.6), gridspec_kw={"width_ratios": [1.2, 1, 1.1, 1]})
+    key = "energy_J_per_output_token" if lm else "energy_J_per_inference"
+    unit = "output token (query / O)" if lm else "inference"
+    ax = axes[0]
+    for i, r in enumerate(result["rows"]):
+        ax.bar(i, r[key], color="tab:green" if r["kind"] == "cim" else "0.7", edgecolor="k", lw=0.5,
+               hatch="//" if r.get("lower_bound") else None)
+        if r.get("static_J_per_inference") is not None:
+            ax.bar(i, r["static_J_per_inference"], color="k", alpha=0.35, width=0.8)
+        ax.annotate(f"{r[key]:.2g} J", (i, r[key]), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(range(len(result["rows"])), [r["system"].replace("NVIDIA ", "").replace(", ", "\n", 1)
+                                               for r in result["rows"]], fontsize=6, rotation=30, ha="right")
+    ax.set_yscale("log")
+    ax.set_ylabel(f"IT energy per {unit} (J)")
+    ax.set_title("energy (hatched: lower bound; dark: static part)", fontsize=9)
+    ax.grid(alpha=0.3, axis="y")
+    ax = axes[1]
+    comp = sorted(result["chip"]["by_component_J"].items(), key=lambda kv: -kv[1])
+    ax.barh([k for k, _ in comp], [v for _, v in comp], color="tab:green")
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel(f"CIM chip energy per {'token' if lm else 'inference'} (J)")
+    ax.set_title("CIM chip by component", fontsize=9)
+    ax = axes[2]
+    layers = list(result["chip"]["by_layer_J"].items())
+    ax.bar(range(len(layers)), [v for _, v in layers], color="tab:green")
+    step = max(1, len(layers) // 12)
+    ax.set_xticks(range(0, len(layers), step), [layers[i][0] for i in range(0, len(layers), step)], fontsize=6,
+                  rotation=45, ha="right")
+    ax.set_yscale("log")
+    ax.set_ylabel("J per " + ("token" if lm else "inference"))
+    ax.set_title("CIM chip by layer (analog and digital work; 'chip': leakage)", fontsize=9)
+    ax = axes[3]
+    if lm:
+        for b, pts in result["gpu"]["context_sweep"].items():
+            ax.plot([p["context"] for p in pts], [p["energy_J_per_output_token_with_prefill"] for p in pts], "o-",
+                    ms=3, color="0.4" if b == "1" else "0.7", label=f"GPU, batch {b}")
+        cc = result["chip"]["context_sweep"]
+        ax.plot([p["context"] for p in cc], [p["energy_J_per_token"] for p in cc], "s-", color="tab:green",
+                label="CIM chip (>=)")
+        ax.plot([p["context"] for p in cc], [p["kv_J_per_token"] for p in cc], ":", color="tab:green",
+                label="  its KV cache")
+        ax.set_xlabel("context (tokens)")
+        ax.set_ylabel("J per output token")
+        ax.set_title(f"over context ({result['gpu']['gpu'].replace('NVIDIA ', '')})", fontsize=9)
+    else:
+        sw = result["gpu_sweep"]
+        for p, ls in (("fp16", "-"), ("int8", "--")):
+            ax.plot(sw["batches"], [q["energy_J_per_inference"] for q in sw[p]], ls, marker="o", ms=3, color="0.4",
+                    label=f"GPU {p.upper()}")
+        for r in result["rows"][:2]:
+            ax.axhline(r["energy_J_per_inference"], color="tab:green", ls="-" if "model" in r["system"] else "--",
+                       label=r["system"] + " (>=)")
+        ax.set_xlabel("GPU batch size")
+        ax.set_ylabel("J per inference")
+        ax.set_title("the GPU over batch; the chip rows as lines", fontsize=9)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6)
+    fac = result["config"]["facility"]
+    fig.suptitle(f"{w['name']}: PCM CIM chip vs GPU, scope for scope (energy from the shapes, no accuracy; "
+                 f"PUE {fac['pue']})", fontsize=10)
+    fig.tight_layout()
+    save_figure(fig, png)
+
+
+def run(workload: str, **kwargs) -> dict[str, Any]:
+    if workload in LM_WORKLOADS:
+        return run_lm(workload, **{k: v for k, v in kwargs.items() if k in
+                                   ("gpu", "batch", "prompt", "output", "precision", "facility", "energy_table",
+                                    "progress")})
+    if workload in CNN_WORKLOADS:
+        return run_cnn(workload, **{k: v for k, v in kwargs.items() if k in
+                                    ("gpu", "batch", "facility", "energy_table", "progress")})
+    raise ValueError(f"workload must be one of {WORKLOADS}, got {workload!r}")
+
+
+def main(args) -> dict[str, Any]:
+    """``cimsim compare --workload NAME`` (NAME not digits-mlp): JSON first, then the PNG from it, then the table."""
+    import json
+
+    facility = Facility(pue=args.pue, grid_gco2_per_kwh=args.grid_gco2_per_kwh)
+    lm = args.workload in LM_WORKLOADS
+    batch = args.batch if args.batch is not None else (64 if lm else 1024)
+    result = run(args.workload, gpu=args.gpu, batch=batch, prompt=args.prompt_tokens, output=args.output_tokens,
+                 facility=facility, energy_table=args.energy_table)
+    payload = {**provenance(f"compare-{args.workload}", 0, False, result["config"]), **result}
+    json_path = write_json_atomic(Path(args.json), payload)
+    if args.plot:
+        plot(json.loads(json_path.read_text()), Path(args.plot))
+    print(format_table(result))
+    print(f"wrote {json_path}" + (f" and {args.plot}" if args.plot else ""))
+    return payload
