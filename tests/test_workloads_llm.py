@@ -206,9 +206,61 @@ def _usage_error(capsys, argv) -> str:
 
 
 def test_compare_workload_bad_input(capsys, tmp_path):
-    assert "invalid choice: 'gpt5'" in _usage_error(capsys, ["compare", "--workload", "gpt5"])
+    assert "--workload must be one of digits-mlp, resnet20" in _usage_error(capsys, ["compare", "--workload", "gpt5"])
+    assert "is not a file" in _usage_error(capsys, ["compare", "--workload", str(tmp_path / "no.py") + ":f"])
     assert "--output-tokens must be >= 1, got 0" in _usage_error(
         capsys, ["compare", "--workload", "gpt2-124m", "--output-tokens", "0", "--json", str(tmp_path / "a.json")])
     assert "--measure-gpu measures the digits MLP only" in _usage_error(
         capsys, ["compare", "--workload", "resnet20", "--measure-gpu", "--json", str(tmp_path / "a.json")])
     assert not (tmp_path / "a.json").exists()
+
+
+USER_FILE = '''
+import jax.numpy as jnp
+import numpy as np
+from sklearn.datasets import load_digits
+
+
+def workload(seed):
+    d = load_digits()
+    x = (d.data / 16.0).astype(np.float32)
+    y = d.target
+    X, Y = x[:1300], np.eye(10)[y[:1300]]
+    w = np.linalg.solve(X.T @ X + 10 * np.eye(64), X.T @ Y)   # a ridge-regression linear classifier
+    return {"name": "digits ridge classifier", "apply": lambda p, x: x @ p["w"], "params": {"w": jnp.asarray(w, jnp.float32)},
+            "x": x[1300:], "y": y[1300:]}
+'''
+
+
+def test_compare_a_users_own_model(tmp_path):
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    f = tmp_path / "mine.py"
+    f.write_text(USER_FILE)
+    out = tmp_path / "r"
+    main(["compare", "--workload", f"{f}:workload", "--json", str(out / "c.json"), "--plot", str(out / "c.png")])
+    data = json.loads((out / "c.json").read_text())
+    d = load_digits()
+    x, y = d.data / 16.0, d.target
+    X, Y = x[:1300], np.eye(10)[y[:1300]]
+    w = np.linalg.solve(X.T @ X + 10 * np.eye(64), X.T @ Y)
+    digital = np.mean(np.argmax(x[1300:] @ w, 1) == y[1300:])
+    acc = data["workload"]["accuracy"]
+    assert_allclose(acc["digital"], digital, atol=1 / len(y[1300:]))  # float32 vs float64 may flip one argmax
+    # ridge keeps the weights small and even (plain least squares puts a few large ones on the conductance
+    # range and loses half its accuracy to PCM noise): within 3 points of digital on PCM an hour after programming
+    assert abs(np.mean(acc["pcm_per_seed"]) - digital) < 0.03 and len(acc["pcm_per_seed"]) == 5
+    assert data["workload"]["macs_per_inference"] == 64 * 10
+    assert data["chip"]["sizing"]["tiles"] == 1  # 64 x 10 on one 256 x 256 tile
+    assert (out / "c.png").stat().st_size > 10_000
+    assert data["experiment"] == "compare-user" and data["workload"]["spec"].endswith("mine.py:workload")
+
+
+def test_a_user_file_that_breaks_the_protocol(tmp_path, capsys):
+    f = tmp_path / "bad.py"
+    f.write_text("def workload(seed):\n    return {'name': 'x'}\n")
+    assert main(["compare", "--workload", f"{f}:workload", "--json", str(tmp_path / "c.json"), "--plot", ""]) == 1
+    err = capsys.readouterr().err
+    assert "workload(seed) must return a dict with apply, params, x, y" in err and '"apply"   apply(params, x)' in err
+    assert not (tmp_path / "c.json").exists()

@@ -286,7 +286,17 @@ def _check_compare(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
     """Checks every argument of ``compare``; returns the output folders to prepare."""
     from cimsim.energy import load_gpu, load_table
 
-    stem = "compare" if args.workload == "digits-mlp" else f"compare-{args.workload}"
+    from .workloads import WORKLOADS
+
+    user = args.workload not in WORKLOADS
+    if user:
+        path, sep, fn = args.workload.rpartition(":")
+        if not sep or not path.endswith(".py") or not fn.isidentifier():
+            raise UsageError(f"--workload must be one of {', '.join(WORKLOADS)} or path/to/file.py:function, "
+                             f"got {args.workload!r}")
+        if not os.path.isfile(path):
+            raise UsageError(f"--workload {args.workload!r}: {path!r} is not a file")
+    stem = "compare" if args.workload == "digits-mlp" else "compare-user" if user else f"compare-{args.workload}"
     if args.json is None:
         args.json = f"results/{stem}.json"
     if args.plot is None:
@@ -344,9 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="a workload on a PCM crossbar chip vs a GPU (and an SNN), chip to facility "
                                        "(main job)")
-    c.add_argument("--workload", default="digits-mlp", choices=WORKLOADS,
-                   help="digits-mlp (default: trained here, with accuracy), resnet20, or a language model's "
-                        "published shapes (energy only): " + ", ".join(WORKLOADS[2:]))
+    c.add_argument("--workload", default="digits-mlp", metavar="NAME",
+                   help="digits-mlp (default: trained here, with accuracy), resnet20, a language model's "
+                        "published shapes (energy only: " + ", ".join(WORKLOADS[2:]) + "), or your own JAX model "
+                        "as path/to/file.py:function (docs/workloads.md)")
     c.add_argument("--prompt-tokens", type=int, default=512, help="language models: prompt tokens per query (default 512)")
     c.add_argument("--output-tokens", type=int, default=717,
                    help="language models: output tokens per query (default 717, ML.ENERGY v3 Text Conversation mean)")

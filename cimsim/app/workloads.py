@@ -251,6 +251,7 @@ def format_table(result: dict[str, Any]) -> str:
     """The comparison as text: one line per system, then the ratios."""
     w = result["workload"]
     lines = [f"workload {w['name']} ({w['kind']}); accuracy: {w['accuracy']['reason']}"]
+    acc = w["accuracy"]["available"]
     if w["kind"] == "language model":
         q = w["query"]
         head = (f"{'system':<48}{'J/out tok':>12}{'tok/s':>10}{'Wh/query':>10}{'wall Wh':>10}{'gCO2e/q':>10}"
@@ -271,11 +272,13 @@ def format_table(result: dict[str, Any]) -> str:
                          "here, per query: " + "; ".join(f"{k}: {v['wall_wh_per_query']:.3g} Wh at the wall"
                                                        for k, v in d["ours"].items()))
     else:
-        head = f"{'system':<52}{'J/inference':>13}{'latency':>11}{'TOPS/W':>9}{'gCO2e/M':>10}  scope"
+        head = (f"{'system':<52}{'accuracy':>10}{'J/inference':>13}{'latency':>11}{'TOPS/W':>9}{'gCO2e/M':>10}"
+                "  scope")
         lines += [head, "-" * len(head)]
         for r in result["rows"]:
             mark = ">=" if r.get("lower_bound") else ""
-            lines.append(f"{r['system']:<52}{mark + format(r['energy_J_per_inference'], '.3g'):>13}"
+            a = "-" if not acc or r["accuracy"] is None else f"{100 * r['accuracy']:.1f}%"
+            lines.append(f"{r['system']:<52}{a:>10}{mark + format(r['energy_J_per_inference'], '.3g'):>13}"
                          f"{r['latency_s']:>11.3g}{r['tops_per_w']:>9.3g}{r['gco2e_per_million']:>10.3g}  {r['scope']}")
         c = result["chip"]["sizing"]
         lines.append(f"CIM chip: {c['tiles']} tiles of 256 x 256 on {c['chips']} chip(s), "
@@ -342,7 +345,7 @@ def plot(result: dict[str, Any], png: Path) -> None:
         for p, ls in (("fp16", "-"), ("int8", "--")):
             ax.plot(sw["batches"], [q["energy_J_per_inference"] for q in sw[p]], ls, marker="o", ms=3, color="0.4",
                     label=f"GPU {p.upper()}")
-        for r in result["rows"][:2]:
+        for r in (r for r in result["rows"] if r["kind"] == "cim"):
             ax.axhline(r["energy_J_per_inference"], color="tab:green", ls="-" if "model" in r["system"] else "--",
                        label=r["system"] + " (>=)")
         ax.set_xlabel("GPU batch size")
@@ -353,13 +356,125 @@ def plot(result: dict[str, Any], png: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6)
     fac = result["config"]["facility"]
-    fig.suptitle(f"{w['name']}: PCM CIM chip vs GPU, scope for scope (energy from the shapes, no accuracy; "
-                 f"PUE {fac['pue']})", fontsize=10)
+    what = w["accuracy"]["reason"] if w["accuracy"]["available"] else "energy from the shapes, no accuracy"
+    fig.suptitle(f"{w['name']}: PCM CIM chip vs GPU, scope for scope ({what}; PUE {fac['pue']})", fontsize=10)
     fig.tight_layout()
     save_figure(fig, png)
 
 
+USER_PROTOCOL = """A user's workload: ``--workload path/to/file.py:function``. ``function(seed)`` returns a dict:
+  "name"    text naming the model
+  "apply"   apply(params, x) -> outputs (a JAX function; every weight x activation product goes on tiles)
+  "params"  the trained parameter pytree
+  "x", "y"  evaluation inputs (batch first) and labels
+  "metric"  optional: metric(outputs, y) -> float (default: top-1 accuracy over the last axis)"""
+
+
+def load_user(spec: str, seed: int = 0) -> dict[str, Any]:
+    """Imports ``path.py:function`` and calls ``function(seed)``; ValueError naming what is wrong."""
+    import importlib.util
+
+    path, sep, fn = spec.rpartition(":")
+    if not sep or not path.endswith(".py") or not fn.isidentifier():
+        raise ValueError(f"--workload {spec!r}: a user workload is path/to/file.py:function\n{USER_PROTOCOL}")
+    if not Path(path).is_file():
+        raise ValueError(f"--workload {spec!r}: {path!r} is not a file")
+    mod_spec = importlib.util.spec_from_file_location(f"cimsim_user_workload_{Path(path).stem}", path)
+    module = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(module)
+    if not callable(getattr(module, fn, None)):
+        raise ValueError(f"--workload {spec!r}: {path} has no function {fn!r}")
+    w = getattr(module, fn)(seed)
+    missing = [k for k in ("name", "apply", "params", "x", "y") if not isinstance(w, dict) or k not in w]
+    if missing:
+        raise ValueError(f"--workload {spec!r}: {fn}(seed) must return a dict with {', '.join(missing)}\n{USER_PROTOCOL}")
+    return w
+
+
+def run_user(spec: str, *, seed: int = 0, gpu: str = "h100", batch: int = 1024, t_s: float = 3600.0,
+             noise_seeds: int = 5, facility: Facility | None = None, energy_table: str | None = None,
+             progress: bool = True) -> dict[str, Any]:
+    """A user's JAX model: digital and PCM accuracy (cimsim.jx.analog_model, preset PCM, read at t_s, one
+    key per noise seed), the CIM chip sized to its mapped products, the GPU roofline over its products."""
+    import jax
+    import numpy as np
+    from tqdm.auto import tqdm
+
+    from cimsim import presets
+    from cimsim.energy.chip_model import DigitalWork, Site
+    from cimsim.jx import analog_model
+
+    facility = facility or Facility()
+    tables = (load_table(energy_table),) if energy_table else ()
+    g = load_gpu(gpu, tables=tables)
+    w = load_user(spec, seed)
+    metric = w.get("metric") or (lambda out, y: float(np.mean(np.argmax(np.asarray(out), -1) == np.asarray(y))))
+    x, y = w["x"], w["y"]
+    steps = tqdm(total=3, desc="compare (user workload)", disable=not progress, leave=False)
+    model = analog_model(w["apply"], w["params"], x[:1], config=presets.PCM)
+    digital = metric(w["apply"](w["params"], x), y)
+    run = jax.jit(lambda k: model.inference(w["params"], x, t_s=t_s, key=k))
+    per_seed = [metric(run(jax.random.PRNGKey(1000 * seed + s)), y) for s in range(noise_seeds)]
+    steps.update()
+    mapped = [s for s in model.report if s.analog]
+    if not mapped:
+        raise ValueError(f"--workload {spec!r}: analog_model found no weight x activation product to map")
+    sites = [Site(f"site{s.index}", s.path or f"site{s.index}", s.shape[1], s.shape[0],
+                  s.macs / (s.shape[0] * s.shape[1])) for s in mapped]
+    design = _design(tables)
+    pr = price_model(sites, DigitalWork(moved_bytes=sum(st.n_out * st.vectors for st in sites)
+                                        * design.converters.input_bits / 8), design, tables=tables)
+    steps.update()
+    macs = sum(s.macs for s in mapped)
+    ops = 2.0 * macs
+    acc = (float(np.mean(per_seed)), float(np.std(per_seed)))
+    sz = pr["sizing"]
+    node = f"{design.node_m * 1e9:g} nm"
+    rows = [make_row(f"PCM CIM chip, all-in ({node} model)", *acc, pr["energy_J"], pr["latency_s"], ops,
+                     pr["chip"].label, "chip all-in", facility,
+                     f"{sz['tiles']} tiles; t = {t_s:g} s; digital products (attention, norms) not priced: lower bound")]
+    rows[0].update(lower_bound=True, kind="cim", static_J_per_inference=None, dynamic_J_per_inference=None)
+    layers = [(st.n_in, st.n_out, st.vectors) for st in sites]
+    gpu_runs = {}
+    for precision, b in (("fp16", 1), ("fp16", batch), ("int8", batch)):
+        rf = roofline(layers, g, precision=precision, batch=b)
+        gpu_runs[f"{precision}_b{b}"] = rf
+        row = make_row(f"GPU {g.name} {precision.upper()}, batch {b}", digital, None, rf["energy_J_per_inference"],
+                       rf["latency_s"], ops, rf["label"], "board all-in", facility, "roofline of the mapped products")
+        row.update(lower_bound=False, kind="gpu", static_J_per_inference=rf["energy_J_per_inference_static"],
+                   dynamic_J_per_inference=rf["energy_J_per_inference_dynamic"])
+        rows.append(row)
+    steps.update()
+    steps.close()
+    result = {
+        "workload": {"name": w["name"], "kind": "user", "spec": spec, "unit": "inference",
+                     "macs_per_inference": macs, "examples": int(len(y)),
+                     "accuracy": {"available": True, "digital": digital, "pcm_per_seed": per_seed,
+                                  "reason": f"digital {digital:.4f}; PCM at t = {t_s:g} s {acc[0]:.4f} +- {acc[1]:.4f} "
+                                            f"({noise_seeds} seeds)"},
+                     "products": [s._asdict() for s in model.report]},
+        "config": {"seed": seed, "gpu": gpu, "batch": batch, "t_s": t_s, "noise_seeds": noise_seeds,
+                   "energy_table": energy_table, "facility": dataclasses.asdict(facility), "crossbar_preset": "PCM",
+                   "cim_design": dataclasses.asdict(design)},
+        "chip": {"sizing": {k: v for k, v in sz.items() if k != "sites"}, "sites": sz["sites"],
+                 "energy_J_per_inference": pr["energy_J"], "latency_s": pr["latency_s"],
+                 "by_layer_J": pr["by_layer_J"], "by_component_J": pr["by_component_J"]},
+        "gpu": gpu_runs,
+        "gpu_sweep": {"gpu": g.name, "batches": list(BATCHES),
+                      "fp16": batch_sweep(layers, g, precision="fp16", batches=BATCHES),
+                      "int8": batch_sweep(layers, g, precision="int8", batches=BATCHES)},
+        "rows": rows,
+    }
+    result["ratios"] = [{"scope": "chip vs board", "numerator": r["system"], "denominator": rows[0]["system"],
+                         "ratio": r["energy_J_per_inference"] / rows[0]["energy_J_per_inference"],
+                         "lower_bound_denominator": True, "lower_bound_numerator": False} for r in rows[1:]]
+    return result
+
+
 def run(workload: str, **kwargs) -> dict[str, Any]:
+    if ":" in workload and workload.rpartition(":")[0].endswith(".py"):
+        return run_user(workload, **{k: v for k, v in kwargs.items() if k in
+                                     ("seed", "gpu", "batch", "t_s", "facility", "energy_table", "progress")})
     if workload in LM_WORKLOADS:
         return run_lm(workload, **{k: v for k, v in kwargs.items() if k in
                                    ("gpu", "batch", "prompt", "output", "precision", "facility", "energy_table",
@@ -378,8 +493,9 @@ def main(args) -> dict[str, Any]:
     lm = args.workload in LM_WORKLOADS
     batch = args.batch if args.batch is not None else (64 if lm else 1024)
     result = run(args.workload, gpu=args.gpu, batch=batch, prompt=args.prompt_tokens, output=args.output_tokens,
-                 facility=facility, energy_table=args.energy_table)
-    payload = {**provenance(f"compare-{args.workload}", 0, False, result["config"]), **result}
+                 facility=facility, energy_table=args.energy_table, seed=args.seed, t_s=args.t_s)
+    name = args.workload if args.workload in WORKLOADS else "user"
+    payload = {**provenance(f"compare-{name}", args.seed, False, result["config"]), **result}
     json_path = write_json_atomic(Path(args.json), payload)
     if args.plot:
         plot(json.loads(json_path.read_text()), Path(args.plot))
