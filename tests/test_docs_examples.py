@@ -127,6 +127,12 @@ def _equinox(lines, data, page, index):
     assert all(0.0 <= a <= 0.3 for a in accs)  # an untrained network: about chance (0.1)
 
 
+def _user_workload(lines, data, page, index):
+    # the protocol's keys, and the ridge classifier as good as the page says digitally (89 %)
+    assert data["keys"] == ["apply", "name", "params", "x", "y"] and data["n"] == 497
+    assert 0.87 < data["digital"] < 0.91
+
+
 CHECKS = {
     ("README.md", 0): ("_probe = {'tile_rows': cimsim.presets.PCM.tile_rows}", _readme),
     ("docs/architecture.md", 0): (
@@ -148,6 +154,10 @@ CHECKS = {
     ("docs/snn-training.md", 1): ("_probe = {'loss': float(loss)}", _snn_loop),
     ("docs/your-own-model.md", 0): ("", _flax),
     ("docs/your-own-model.md", 1): ("", _equinox),
+    ("docs/workloads.md", 0): ("", _printed_as_shown),
+    ("docs/workloads.md", 1): (
+        "_w = workload(0)\nimport numpy as _np\n_probe = {'keys': sorted(_w), 'n': len(_w['y']), 'digital': float("
+        "_np.mean(_np.argmax(_np.asarray(_w['apply'](_w['params'], _w['x'])), 1) == _w['y']))}", _user_workload),
 }
 # blocks whose checked figures come out of a JAX computation: run under both instruction-set targets
 JAX_CLAIMS = {("docs/snn-training.md", 0)}
