@@ -206,11 +206,14 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
     names = _check_reproduce(args)
     if args.data is not None:
-        if names != ["resnet-drift"]:
-            raise UsageError(f"--data applies to resnet-drift alone; name it and nothing else, got {names}")
+        if names not in (["resnet-drift"], ["lm-drift"]):
+            raise UsageError(f"--data applies to resnet-drift or lm-drift alone; name one and nothing else, "
+                             f"got {names}")
         data = Path(args.data)
-        if not (data.is_dir() or (data.is_file() and data.suffix == ".npz")):
+        if names == ["resnet-drift"] and not (data.is_dir() or (data.is_file() and data.suffix == ".npz")):
             raise UsageError(f"--data must be a data folder or a .npz file, got {args.data!r}")
+        if names == ["lm-drift"] and not (data.is_dir() or data.is_file()):
+            raise UsageError(f"--data must be a text file (or a folder of fortunes files), got {args.data!r}")
     import experiments
     from experiments import _checks, _sweep
 
@@ -307,8 +310,13 @@ def _check_compare(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
     _check_number("--t-s", args.t_s, 0.0)
     if args.batch is not None:
         _check_int("--batch", args.batch, 1)
-    _check_int("--prompt-tokens", args.prompt_tokens, 1)
-    _check_int("--output-tokens", args.output_tokens, 1)
+    for flag, value in (("--prompt-tokens", args.prompt_tokens), ("--output-tokens", args.output_tokens)):
+        if value is not None:
+            _check_int(flag, value, 1)
+    if args.workload != "char-lm" and (args.data is not None or args.quick):
+        raise UsageError(f"--data and --quick apply to --workload char-lm, not {args.workload!r}")
+    if args.data is not None and not os.path.isfile(args.data):
+        raise UsageError(f"--data must be a text file, got {args.data!r}")
     if args.workload != "digits-mlp" and args.measure_gpu:
         raise UsageError(f"--measure-gpu measures the digits MLP only, not --workload {args.workload!r}")
     tables = ()
@@ -350,17 +358,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="cimsim", description="Analog compute-in-memory and neuromorphic emulator")
     p.add_argument("--version", action=_Version, help="print the version (and git commit) and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from .workloads import WORKLOADS
+    from .workloads import LM_WORKLOADS
 
     c = sub.add_parser("compare", help="a workload on a PCM crossbar chip vs a GPU (and an SNN), chip to facility "
                                        "(main job)")
     c.add_argument("--workload", default="digits-mlp", metavar="NAME",
-                   help="digits-mlp (default: trained here, with accuracy), resnet20, a language model's "
-                        "published shapes (energy only: " + ", ".join(WORKLOADS[2:]) + "), or your own JAX model "
+                   help="digits-mlp (default: trained here, with accuracy), resnet20, char-lm (a character-level "
+                        "transformer trained here on Debian's fortunes, with perplexity), a language model's "
+                        "published shapes (energy only: " + ", ".join(LM_WORKLOADS) + "), or your own JAX model "
                         "as path/to/file.py:function (docs/workloads.md)")
-    c.add_argument("--prompt-tokens", type=int, default=512, help="language models: prompt tokens per query (default 512)")
-    c.add_argument("--output-tokens", type=int, default=717,
-                   help="language models: output tokens per query (default 717, ML.ENERGY v3 Text Conversation mean)")
+    c.add_argument("--prompt-tokens", type=int, default=None,
+                   help="language models: prompt tokens per query (default 512; char-lm 32)")
+    c.add_argument("--output-tokens", type=int, default=None,
+                   help="language models: output tokens per query (default 717, ML.ENERGY v3 Text Conversation "
+                        "mean; char-lm 32)")
+    c.add_argument("--data", default=None, metavar="PATH",
+                   help="char-lm: the training text, a text file (default: Debian's fortunes)")
+    c.add_argument("--quick", action="store_true", help="char-lm: a few training steps (tests)")
     c.add_argument("--json", default=None,
                    help="result JSON (default results/compare.json; another workload: results/compare-NAME.json)")
     c.add_argument("--plot", default=None,

@@ -33,9 +33,9 @@ from .rows import make_row
 
 LM_WORKLOADS = tuple(SHAPES)
 CNN_WORKLOADS = ("resnet20",)
-WORKLOADS = ("digits-mlp",) + CNN_WORKLOADS + LM_WORKLOADS
+WORKLOADS = ("digits-mlp",) + CNN_WORKLOADS + ("char-lm",) + LM_WORKLOADS
 BATCHES = (1, 4, 16, 64, 256, 1024)
-CONTEXTS = (128, 256, 512, 1024, 2048, 4096, 8192)
+CONTEXTS = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
 NO_ACCURACY = {
     "resnet20": "energy from the shapes only: no trained weights here; accuracy on CIFAR-10 is "
                 "`cimsim reproduce resnet-drift --data PATH` (ResNet on PCM, FP and HWA)",
@@ -77,15 +77,16 @@ def _lm_row(name, energy_per_query, output, latency_s, tokens_per_s, label, scop
 
 def run_lm(key: str, *, gpu: str = "h100", batch: int = 64, prompt: int = 512, output: int = 717,
            precision: str = "fp16", facility: Facility | None = None, energy_table: str | None = None,
-           progress: bool = True) -> dict[str, Any]:
+           progress: bool = True, shapes: dict | None = None) -> dict[str, Any]:
     """A shape-only language model on a CIM chip and on GPUs, per output token and per query."""
     from tqdm.auto import tqdm
 
     facility = facility or Facility()
     tables = (load_table(energy_table),) if energy_table else ()
-    if key not in SHAPES:
+    shapes = SHAPES if shapes is None else shapes
+    if key not in shapes:
         raise ValueError(f"workload must be one of {WORKLOADS}, got {key!r}")
-    shape = SHAPES[key]
+    shape = shapes[key]
     g = load_gpu(gpu, tables=tables)
     for name, v, low in (("batch", batch, 1), ("prompt", prompt, 1), ("output", output, 1)):
         if isinstance(v, bool) or not isinstance(v, int) or v < low:
@@ -254,12 +255,13 @@ def format_table(result: dict[str, Any]) -> str:
     acc = w["accuracy"]["available"]
     if w["kind"] == "language model":
         q = w["query"]
-        head = (f"{'system':<48}{'J/out tok':>12}{'tok/s':>10}{'Wh/query':>10}{'wall Wh':>10}{'gCO2e/q':>10}"
-                f"{'mL/q':>10}{'USD/Mtok':>10}  scope")
+        head = (f"{'system':<48}{'ppl':>7}{'J/out tok':>12}{'tok/s':>10}{'Wh/query':>10}{'wall Wh':>10}"
+                f"{'gCO2e/q':>10}{'mL/q':>10}{'USD/Mtok':>10}  scope")
         lines += [f"query: {q['prompt_tokens']} prompt + {q['output_tokens']} output tokens", head, "-" * len(head)]
         for r in result["rows"]:
             usd = "-" if r["usd_per_million_output_tokens"] is None else f"{r['usd_per_million_output_tokens']:.3g}"
-            lines.append(f"{r['system']:<48}{'>=' + format(r['energy_J_per_output_token'], '.3g'):>12}"
+            ppl = "-" if r.get("perplexity") is None else f"{r['perplexity']:.2f}"
+            lines.append(f"{r['system']:<48}{ppl:>7}{'>=' + format(r['energy_J_per_output_token'], '.3g'):>12}"
                          f"{r['tokens_per_s']:>10.3g}{r['it_wh_per_query']:>10.3g}{r['wall_wh_per_query']:>10.3g}"
                          f"{r['gco2e_per_query']:>10.3g}{r['water_mL_per_query']:>10.3g}{usd:>10}  {r['scope']}")
         c = result["chip"]["sizing"]
@@ -471,7 +473,58 @@ def run_user(spec: str, *, seed: int = 0, gpu: str = "h100", batch: int = 1024, 
     return result
 
 
+CHAR_LM = {False: dict(fp_steps=1500, hwa_steps=400, seeds=5, windows=256, model={}),
+           True: dict(fp_steps=60, hwa_steps=20, seeds=2, windows=8, model=dict(d_model=32, d_ff=128))}
+
+
+def run_char_lm(*, data: str | None = None, seed: int = 0, gpu: str = "h100", batch: int = 64, prompt: int = 32,
+                output: int = 32, t_s: float = 3600.0, quick: bool = False, facility: Facility | None = None,
+                energy_table: str | None = None, progress: bool = True) -> dict[str, Any]:
+    """The character-level transformer trained here (cimsim.jx.lm, FP and HWA; weights cached), its held-out
+    perplexity and next-character accuracy digitally and on PCM at ``t_s``, and its energy per output token
+    on the CIM chip and the GPUs from its own shape, as for the shape-only language models."""
+    from cimsim.jx.lm import CharLMConfig, evaluate_arms, train_char_lm
+    from cimsim.workloads.corpus import load_corpus, split_corpus, tiled_windows
+
+    s = CHAR_LM[bool(quick)]
+    text, name = load_corpus(data)
+    corpus = split_corpus(text, name)
+    cfg = CharLMConfig(vocab=len(corpus.vocab), fp_steps=s["fp_steps"], hwa_steps=s["hwa_steps"], **s["model"])
+    if prompt + output > cfg.context:
+        raise ValueError(f"char-lm: prompt + output tokens ({prompt} + {output}) exceed its context of {cfg.context}")
+    trained = train_char_lm(corpus, cfg, seed=seed, progress=progress)
+    x, y = tiled_windows(corpus.encode(corpus.held_out), cfg.context, s["windows"])
+    ev = evaluate_arms(cfg, {"FP": trained["fp"], "HWA": trained["hwa"]}, x, y, times_s=(t_s,), seeds=s["seeds"],
+                       seed=10_000 + seed)
+    shape = cfg.shape()
+    SHAPES_LOCAL = {"char-lm": shape}  # noqa: N806 - run_lm looks shapes up by key
+    result = run_lm("char-lm", gpu=gpu, batch=batch, prompt=prompt, output=output, facility=facility,
+                    energy_table=energy_table, progress=progress, shapes=SHAPES_LOCAL)
+    pcm = ev["HWA"]["analog"][str(float(t_s))]
+    for r in result["rows"]:
+        if r["kind"] == "cim":
+            r.update(accuracy=pcm["accuracy_mean"], accuracy_std=pcm["accuracy_std"],
+                     perplexity=pcm["perplexity_mean"], perplexity_std=pcm["perplexity_std"])
+            r["notes"] += f"; HWA-trained on PCM at t = {t_s:g} s"
+        else:
+            r.update(accuracy=ev["FP"]["digital"]["accuracy"], perplexity=ev["FP"]["digital"]["perplexity"])
+    result["workload"].update(
+        kind="language model", name="char-lm", corpus=corpus.name, corpus_sha256=corpus.sha256,
+        accuracy={"available": True, "metric": "held-out perplexity and next-character accuracy",
+                  "reason": f"held-out perplexity: FP digital {ev['FP']['digital']['perplexity']:.2f}, "
+                            f"HWA on PCM at {t_s:g} s {pcm['perplexity_mean']:.2f} +- {pcm['perplexity_std']:.2f}",
+                  "evaluation": ev, "eval_tokens": int(x.size)},
+        trained={"cache_key": trained["cache_key"], "cached": trained["cached"], "history": trained["history"],
+                 "lm": dataclasses.asdict(cfg)})
+    result["config"].update(seed=seed, t_s=t_s, quick=quick, data=data)
+    return result
+
+
 def run(workload: str, **kwargs) -> dict[str, Any]:
+    if workload == "char-lm":
+        return run_char_lm(**{k: v for k, v in kwargs.items() if k in
+                              ("data", "seed", "gpu", "batch", "prompt", "output", "t_s", "quick", "facility",
+                               "energy_table", "progress")})
     if ":" in workload and workload.rpartition(":")[0].endswith(".py"):
         return run_user(workload, **{k: v for k, v in kwargs.items() if k in
                                      ("seed", "gpu", "batch", "t_s", "facility", "energy_table", "progress")})
@@ -491,9 +544,15 @@ def main(args) -> dict[str, Any]:
 
     facility = Facility(pue=args.pue, grid_gco2_per_kwh=args.grid_gco2_per_kwh)
     lm = args.workload in LM_WORKLOADS
+    lm = lm or args.workload == "char-lm"
     batch = args.batch if args.batch is not None else (64 if lm else 1024)
-    result = run(args.workload, gpu=args.gpu, batch=batch, prompt=args.prompt_tokens, output=args.output_tokens,
-                 facility=facility, energy_table=args.energy_table, seed=args.seed, t_s=args.t_s)
+    tokens = {}
+    if args.workload == "char-lm":  # its context is 64: half prompt, half output unless told
+        tokens = {"prompt": args.prompt_tokens or 32, "output": args.output_tokens or 32}
+    else:
+        tokens = {"prompt": args.prompt_tokens or 512, "output": args.output_tokens or 717}
+    result = run(args.workload, gpu=args.gpu, batch=batch, **tokens, facility=facility,
+                 energy_table=args.energy_table, seed=args.seed, t_s=args.t_s, quick=args.quick, data=args.data)
     name = args.workload if args.workload in WORKLOADS else "user"
     payload = {**provenance(f"compare-{name}", args.seed, False, result["config"]), **result}
     json_path = write_json_atomic(Path(args.json), payload)
