@@ -275,7 +275,22 @@ def resnet_drift(d):
     return out
 
 
-CHECKS = {"snn-training": snn_training, "pcm-model": pcm_model, "tile-drift": tile_drift, "ir-drop": ir_drop, "cuba": cuba,
+def lm_drift(d):
+    """The char-lm on PCM against its own digital model: HWA's perplexity on PCM an hour after programming
+    within 10 % of its digital perplexity; and HWA above FP in next-character accuracy at 1 y (paired per
+    seed: both arms use the same noise keys)."""
+    r, c = d["results"], d["config"]
+    hour, year = str(3600.0), str(365.25 * 86400)
+    hwa_pcm, hwa_dig = r["HWA"]["analog"][hour]["perplexity_mean"], r["HWA"]["digital"]["perplexity"]
+    res = 1.0 / c["eval_tokens"]
+    return [_close("HWA on PCM at 1 h: perplexity within 10 % of the digital HWA model", hwa_pcm, hwa_dig, 0.10),
+            paired("HWA above FP on PCM at 1 y (next-character accuracy)", r["HWA"]["analog"][year]["accuracy_per_seed"],
+                   r["FP"]["analog"][year]["accuracy_per_seed"], labels=("HWA", "FP"), resolution=res),
+            paired("HWA below FP on PCM at 1 y (held-out perplexity)", r["HWA"]["analog"][year].get("perplexity_per_seed"),
+                   r["FP"]["analog"][year].get("perplexity_per_seed"), labels=("HWA", "FP"), higher=False)]
+
+
+CHECKS = {"snn-training": snn_training, "lm-drift": lm_drift, "pcm-model": pcm_model, "tile-drift": tile_drift, "ir-drop": ir_drop, "cuba": cuba,
           "snn-conversion": snn_conversion, "hwa-drift": hwa_drift, "hwa-noise-grid": hwa_noise_grid,
           "seed-claims": seed_claims, "macro-validation": macro_validation,
           "resnet-drift": resnet_drift}

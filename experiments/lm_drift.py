@@ -32,7 +32,7 @@ NAME = "lm-drift"
 YEAR = 365.25 * 86400
 TIMES = {"1 s": 1.0, "1 h": 3600.0, "1 d": 86400.0, "1 y": YEAR}
 SETTINGS = {True: dict(fp_steps=150, hwa_steps=50, seeds=3, windows=64),
-            False: dict(fp_steps=1500, hwa_steps=400, seeds=5, windows=256)}
+            False: dict(fp_steps=1500, hwa_steps=400, seeds=8, windows=256)}
 
 
 def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, data: str | Path | None = None) -> Path:
@@ -47,7 +47,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, da
     trained = train_char_lm(corpus, cfg, seed=seed)
     x, y = tiled_windows(corpus.encode(corpus.held_out), cfg.context, s["windows"])
     results = evaluate_arms(cfg, {"FP": trained["fp"], "HWA": trained["hwa"]}, x, y, times_s=tuple(TIMES.values()),
-                            seeds=s["seeds"], seed=10_000 + seed)
+                            seeds=s["seeds"], seed=10_000 + seed, progress=True)
     payload = provenance(NAME, seed, quick, {
         "model": "char-lm", "corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocab": len(corpus.vocab),
         "train_chars": len(corpus.train), "held_out_chars": len(corpus.held_out),

@@ -135,3 +135,17 @@ def test_reproduce_exit_status_ignores_inconclusive(tmp_path, monkeypatch, capsy
     assert "an effect too small for quick size" in out and "[INCONCLUSIVE]" in out and "1 check(s) inconclusive" in out
     monkeypatch.setitem(_checks.CHECKS, "pcm-model", lambda d: [("wrong", Verdict.FAIL, "")])
     assert main(["reproduce", "pcm-model", "--quick", "--out", str(tmp_path), "--check"]) == 1
+
+
+def _lm_json(hwa_pcm_ppl, hwa_acc, fp_acc):
+    hour, year = str(3600.0), str(365.25 * 86400)
+    arm = lambda ppl, acc: {"digital": {"perplexity": 8.0}, "analog": {  # noqa: E731
+        hour: {"perplexity_mean": ppl}, year: {"accuracy_per_seed": acc, "perplexity_per_seed": [1 / a for a in acc]}}}
+    return {"config": {"eval_tokens": 16384}, "results": {"HWA": arm(hwa_pcm_ppl, hwa_acc), "FP": arm(9.0, fp_acc)}}
+
+
+def test_lm_drift_check_on_constructed_json():
+    ok = _checks.lm_drift(_lm_json(8.5, [0.40, 0.41, 0.40, 0.42, 0.41], [0.30, 0.31, 0.29, 0.30, 0.32]))
+    assert [v for _, v, _ in ok] == [Verdict.PASS, Verdict.PASS, Verdict.PASS]
+    bad = _checks.lm_drift(_lm_json(9.2, [0.30, 0.31, 0.29, 0.30, 0.32], [0.40, 0.41, 0.40, 0.42, 0.41]))
+    assert [v for _, v, _ in bad] == [Verdict.FAIL, Verdict.FAIL, Verdict.FAIL]  # 15 % above digital; HWA worse

@@ -495,7 +495,7 @@ def run_char_lm(*, data: str | None = None, seed: int = 0, gpu: str = "h100", ba
     trained = train_char_lm(corpus, cfg, seed=seed, progress=progress)
     x, y = tiled_windows(corpus.encode(corpus.held_out), cfg.context, s["windows"])
     ev = evaluate_arms(cfg, {"FP": trained["fp"], "HWA": trained["hwa"]}, x, y, times_s=(t_s,), seeds=s["seeds"],
-                       seed=10_000 + seed)
+                       seed=10_000 + seed, progress=progress)
     shape = cfg.shape()
     SHAPES_LOCAL = {"char-lm": shape}  # noqa: N806 - run_lm looks shapes up by key
     result = run_lm("char-lm", gpu=gpu, batch=batch, prompt=prompt, output=output, facility=facility,

@@ -235,7 +235,7 @@ def evaluate(cfg: CharLMConfig, params, x: np.ndarray, y: np.ndarray, *, crossba
 
 
 def evaluate_arms(cfg: CharLMConfig, arms: dict[str, Any], x: np.ndarray, y: np.ndarray, *, crossbar=None,
-                  times_s=(), seeds: int = 0, seed: int = 0) -> dict[str, dict[str, Any]]:
+                  times_s=(), seeds: int = 0, seed: int = 0, progress: bool = False) -> dict[str, dict[str, Any]]:
     """``evaluate`` for several trained parameter sets of one configuration (e.g. FP and HWA), compiled
     once: every arm uses the same noise keys, so per-seed values pair across arms and times."""
     from cimsim import presets
@@ -250,13 +250,20 @@ def evaluate_arms(cfg: CharLMConfig, arms: dict[str, Any], x: np.ndarray, y: np.
         crossbar = presets.PCM if crossbar is None else crossbar
         model = analog_model(apply, next(iter(arms.values())), x[:1], config=crossbar)
         run = jax.jit(lambda p, k, t: model.inference(p, x, t_s=t, key=k))
+    from tqdm.auto import tqdm
+
     out = {}
+    bar = tqdm(total=len(arms) * len(times_s) * seeds, desc="char-lm on crossbars", disable=not progress or run is None,
+               leave=False)
     for arm, params in arms.items():
         res = {"digital": metrics(digital(params, x), y)}
         if run is not None:
             res["analog"] = {}
             for t in times_s:
-                per = [metrics(run(params, jax.random.PRNGKey(1000 * seed + s), float(t)), y) for s in range(seeds)]
+                per = []
+                for s in range(seeds):
+                    per.append(metrics(run(params, jax.random.PRNGKey(1000 * seed + s), float(t)), y))
+                    bar.update()
                 res["analog"][str(float(t))] = {
                     "perplexity_per_seed": [m["perplexity"] for m in per],
                     "accuracy_per_seed": [m["accuracy"] for m in per],
@@ -265,4 +272,5 @@ def evaluate_arms(cfg: CharLMConfig, arms: dict[str, Any], x: np.ndarray, y: np.
                     "accuracy_mean": float(np.mean([m["accuracy"] for m in per])),
                     "accuracy_std": float(np.std([m["accuracy"] for m in per]))}
         out[arm] = res
+    bar.close()
     return out
