@@ -264,3 +264,13 @@ def test_a_user_file_that_breaks_the_protocol(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "workload(seed) must return a dict with apply, params, x, y" in err and '"apply"   apply(params, x)' in err
     assert not (tmp_path / "c.json").exists()
+
+
+def test_every_workload_says_why_it_has_no_spiking_row():
+    from cimsim.app.workloads import format_table, run_cnn, run_lm
+
+    lm = run_lm("gpt2-124m", progress=False)
+    assert not lm["snn"]["available"] and "attention" in lm["snn"]["reason"]
+    assert "SNN row: not shown (attention" in format_table(lm)
+    cnn = run_cnn(progress=False)
+    assert not cnn["snn"]["available"] and "no trained weights" in cnn["snn"]["reason"]
