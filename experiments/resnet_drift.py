@@ -262,3 +262,34 @@ def plot(data: dict, png: Path) -> None:
                  f"{c['test_images']} test images, {c['noise_seeds']} noise seeds")
     fig.tight_layout()
     save_figure(fig, png)
+
+
+def compare_accuracy(data: str | Path, *, quick: bool = False, seed: int = 0, t_s: float = 3600.0) -> dict:
+    """ResNet-20's accuracy for ``cimsim compare --workload resnet20 --data PATH``: trained FP and HWA on the
+    user's data as this experiment trains them (its settings for the data's kind; ResNet-20 whatever the
+    kind), digital accuracy of both and the HWA network on PCM at ``t_s`` over the settings' noise seeds."""
+    import jax
+
+    from cimsim import presets
+    from cimsim.jx import HWAConfig, analog_model
+
+    from . import models
+
+    split, s = load_data(data, quick)
+    n_test = min(s["test_images"] or len(split.y_test), len(split.y_test))
+    x_te, y_te = split.x_test[:n_test], split.y_test[:n_test]
+    model = models.resnet(20, int(max(split.y_train.max(), split.y_test.max())) + 1)
+    k_init, k_fp, k_hwa = jax.random.split(jax.random.PRNGKey(seed), 3)
+    variables = model.init(k_init, split.x_train[:2])
+    fp = fit(lambda v, x, k: model.apply_train(v, x), variables, split, key=k_fp, epochs=s["fp_epochs"],
+             batch=s["batch"], lr=0.1, augment=s["augment"])
+    hwa = HWAConfig()
+    train_model = analog_model(model.apply_train, variables, split.x_train[:2], config=presets.PCM)
+    hw = fit(lambda v, x, k: train_model.hwa(v, x, key=k, hwa=hwa), fp, split, key=k_hwa, epochs=s["hwa_epochs"],
+             batch=s["batch"], lr=0.02, augment=s["augment"], clip=lambda v: train_model.clip_weights(v, hwa.clip_sigma))
+    keys = jax.random.split(jax.random.PRNGKey(10_000 + seed), s["seeds"])
+    pcm = pcm_accuracy(model, {"HWA": hw}, x_te, y_te, presets.PCM, [t_s], keys)["HWA"][0]
+    return {"data": s["data"], "dataset": split.name, "image_shape": list(split.x_train.shape[1:]),
+            "test_images": n_test, "fp_epochs": s["fp_epochs"], "hwa_epochs": s["hwa_epochs"],
+            "digital": {"FP": digital_accuracy(model, fp, x_te, y_te), "HWA": digital_accuracy(model, hw, x_te, y_te)},
+            "pcm_hwa_per_seed": [float(a) for a in pcm], "t_s": t_s}

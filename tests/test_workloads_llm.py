@@ -274,3 +274,34 @@ def test_every_workload_says_why_it_has_no_spiking_row():
     assert "SNN row: not shown (attention" in format_table(lm)
     cnn = run_cnn(progress=False)
     assert not cnn["snn"]["available"] and "no trained weights" in cnn["snn"]["reason"]
+
+
+@pytest.mark.slow
+def test_compare_resnet20_with_data_trains_and_scores_it(tmp_path):
+    """--data: ResNet-20 trained (FP, then HWA) on the user's data, scored digitally and on PCM (slow: ~1 min)."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = (d.images / 16.0).astype(np.float32)
+    npz = tmp_path / "digits.npz"
+    np.savez(npz, x_train=x[:1300], y_train=d.target[:1300], x_test=x[1300:], y_test=d.target[1300:])
+    out = tmp_path / "r"
+    main(["compare", "--workload", "resnet20", "--data", str(npz), "--quick", "--json", str(out / "c.json"),
+          "--plot", ""])
+    data = json.loads((out / "c.json").read_text())
+    acc = data["workload"]["accuracy"]
+    assert acc["available"] and acc["test_images"] == 497 and len(acc["pcm_hwa_per_seed"]) == 3
+    cim = data["rows"][0]
+    assert_allclose(cim["accuracy"], np.mean(acc["pcm_hwa_per_seed"]), rtol=1e-12)
+    assert data["rows"][-1]["accuracy"] == acc["digital"]["FP"] > 0.3  # two epochs: well above chance (0.1)
+    assert data["chip"]["sizing"]["tiles"] == 36  # the energy stays that of the CIFAR shapes
+
+
+def test_compare_resnet20_data_errors(capsys, tmp_path):
+    assert "--data must be a CIFAR-10 folder, an MNIST folder or a .npz file" in _usage_error(
+        capsys, ["compare", "--workload", "resnet20", "--data", str(tmp_path / "x.txt"), "--json", str(tmp_path / "a.json")])
+    assert "--quick trains ResNet-20 briefly on --data" in _usage_error(
+        capsys, ["compare", "--workload", "resnet20", "--quick", "--json", str(tmp_path / "a.json")])
+    assert "apply to --workload char-lm or resnet20" in _usage_error(
+        capsys, ["compare", "--workload", "gpt2-124m", "--quick", "--json", str(tmp_path / "a.json")])

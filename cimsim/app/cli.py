@@ -313,10 +313,15 @@ def _check_compare(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
     for flag, value in (("--prompt-tokens", args.prompt_tokens), ("--output-tokens", args.output_tokens)):
         if value is not None:
             _check_int(flag, value, 1)
-    if args.workload != "char-lm" and (args.data is not None or args.quick):
-        raise UsageError(f"--data and --quick apply to --workload char-lm, not {args.workload!r}")
-    if args.data is not None and not os.path.isfile(args.data):
+    if args.workload not in ("char-lm", "resnet20") and (args.data is not None or args.quick):
+        raise UsageError(f"--data and --quick apply to --workload char-lm or resnet20, not {args.workload!r}")
+    if args.workload == "char-lm" and args.data is not None and not os.path.isfile(args.data):
         raise UsageError(f"--data must be a text file, got {args.data!r}")
+    if args.workload == "resnet20" and args.data is not None and not (
+            os.path.isdir(args.data) or (os.path.isfile(args.data) and args.data.endswith(".npz"))):
+        raise UsageError(f"--data must be a CIFAR-10 folder, an MNIST folder or a .npz file, got {args.data!r}")
+    if args.workload == "resnet20" and args.quick and args.data is None:
+        raise UsageError("--quick trains ResNet-20 briefly on --data: give --data PATH")
     if args.workload != "digits-mlp" and args.measure_gpu:
         raise UsageError(f"--measure-gpu measures the digits MLP only, not --workload {args.workload!r}")
     tables = ()
@@ -346,7 +351,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     else:
         from . import workloads as compare
     try:
-        compare.main(args)
+        if args.workload == "resnet20" and args.data is not None:  # the experiments train it (a higher layer)
+            from experiments.resnet_drift import compare_accuracy
+
+            compare.main(args, accuracy=compare_accuracy(args.data, quick=args.quick, seed=args.seed, t_s=args.t_s))
+        else:
+            compare.main(args)
     except ValueError as exc:
         print(f"cimsim: error: {exc}", file=sys.stderr)
         return 1
@@ -373,8 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="language models: output tokens per query (default 717, ML.ENERGY v3 Text Conversation "
                         "mean; char-lm 32)")
     c.add_argument("--data", default=None, metavar="PATH",
-                   help="char-lm: the training text, a text file (default: Debian's fortunes)")
-    c.add_argument("--quick", action="store_true", help="char-lm: a few training steps (tests)")
+                   help="char-lm: the training text, a text file (default: Debian's fortunes); resnet20: CIFAR-10 "
+                        "(or MNIST, or a .npz) to train and score it on")
+    c.add_argument("--quick", action="store_true", help="char-lm, resnet20 --data: brief training (tests)")
     c.add_argument("--json", default=None,
                    help="result JSON (default results/compare.json; another workload: results/compare-NAME.json)")
     c.add_argument("--plot", default=None,

@@ -195,8 +195,11 @@ def lm_ratios(rows) -> list[dict[str, Any]]:
 
 
 def run_cnn(key: str = "resnet20", *, gpu: str = "h100", batch: int = 1024, facility: Facility | None = None,
-            energy_table: str | None = None, progress: bool = True) -> dict[str, Any]:
-    """ResNet-20 from its shapes on a CIM chip, on HERMES's measured efficiency and on the GPU roofline."""
+            energy_table: str | None = None, progress: bool = True, accuracy: dict | None = None) -> dict[str, Any]:
+    """ResNet-20 from its shapes on a CIM chip, on HERMES's measured efficiency and on the GPU roofline.
+
+    ``accuracy`` (from experiments.resnet_drift.compare_accuracy, which the command line calls for
+    ``--data``): the CIM rows then carry the HWA network's accuracy on PCM, the GPU rows the FP network's."""
     facility = facility or Facility()
     tables = (load_table(energy_table),) if energy_table else ()
     if key not in CNN_WORKLOADS:
@@ -240,7 +243,8 @@ def run_cnn(key: str = "resnet20", *, gpu: str = "h100", batch: int = 1024, faci
                                 for c in resnet20_convs()],
                      "accuracy": {"available": False, "reason": reason}},
         "config": {"gpu": gpu, "batch": batch, "energy_table": energy_table, "facility": dataclasses.asdict(facility),
-                   "cim_design": dataclasses.asdict(design)},
+                   "cim_design": dataclasses.asdict(design),
+                   "data": None if accuracy is None else accuracy["data"]},
         "chip": {"sizing": {k: v for k, v in sz.items() if k != "sites"}, "sites": sz["sites"],
                  "energy_J_per_inference": pr["energy_J"], "latency_s": pr["latency_s"],
                  "by_layer_J": pr["by_layer_J"], "by_component_J": pr["by_component_J"]},
@@ -256,6 +260,21 @@ def run_cnn(key: str = "resnet20", *, gpu: str = "h100", batch: int = 1024, faci
                          "ratio": r["energy_J_per_inference"] / c["energy_J_per_inference"],
                          "lower_bound_denominator": True, "lower_bound_numerator": False}
                         for c in rows[:2] for r in rows[2:]]
+    if accuracy is not None:
+        import numpy as np
+
+        pcm = np.asarray(accuracy["pcm_hwa_per_seed"])
+        for r in rows:
+            if r["kind"] == "cim":
+                r.update(accuracy=float(pcm.mean()), accuracy_std=float(pcm.std()))
+            else:
+                r["accuracy"] = accuracy["digital"]["FP"]
+        result["workload"]["accuracy"] = {
+            "available": True, **accuracy,
+            "reason": f"{accuracy['dataset']} ({accuracy['test_images']} test images, "
+                      f"{'x'.join(map(str, accuracy['image_shape']))}): FP digital {accuracy['digital']['FP']:.4f}, "
+                      f"HWA on PCM at {accuracy['t_s']:g} s {pcm.mean():.4f} +- {pcm.std():.4f} ({len(pcm)} seeds); "
+                      "energy from the 32 x 32 CIFAR shapes"}
     return result
 
 
@@ -548,11 +567,11 @@ def run(workload: str, **kwargs) -> dict[str, Any]:
                                     "progress")})
     if workload in CNN_WORKLOADS:
         return run_cnn(workload, **{k: v for k, v in kwargs.items() if k in
-                                    ("gpu", "batch", "facility", "energy_table", "progress")})
+                                    ("gpu", "batch", "facility", "energy_table", "progress", "accuracy")})
     raise ValueError(f"workload must be one of {WORKLOADS}, got {workload!r}")
 
 
-def main(args) -> dict[str, Any]:
+def main(args, accuracy: dict | None = None) -> dict[str, Any]:
     """``cimsim compare --workload NAME`` (NAME not digits-mlp): JSON first, then the PNG from it, then the table."""
     import json
 
@@ -566,7 +585,8 @@ def main(args) -> dict[str, Any]:
     else:
         tokens = {"prompt": args.prompt_tokens or 512, "output": args.output_tokens or 717}
     result = run(args.workload, gpu=args.gpu, batch=batch, **tokens, facility=facility,
-                 energy_table=args.energy_table, seed=args.seed, t_s=args.t_s, quick=args.quick, data=args.data)
+                 energy_table=args.energy_table, seed=args.seed, t_s=args.t_s, quick=args.quick, data=args.data,
+                 accuracy=accuracy)
     name = args.workload if args.workload in WORKLOADS else "user"
     payload = {**provenance(f"compare-{name}", args.seed, False, result["config"]), **result}
     json_path = write_json_atomic(Path(args.json), payload)
