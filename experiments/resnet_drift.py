@@ -184,6 +184,21 @@ def pcm_accuracy(model, trained: dict, x: np.ndarray, y: np.ndarray, cfg, times,
     return out
 
 
+def train_fp_hwa(model, variables, split, s: dict, k_fp, k_hwa):
+    """FP training (SGD from 0.1), then HWA fine-tuning of the FP weights on PCM (from 0.02, weights clipped
+    after every step), with the run sizes ``s``: (fp, hwa, the HWAConfig used)."""
+    from cimsim import presets
+    from cimsim.jx import HWAConfig, analog_model
+
+    fp = fit(lambda v, x, k: model.apply_train(v, x), variables, split, key=k_fp, epochs=s["fp_epochs"],
+             batch=s["batch"], lr=0.1, augment=s["augment"])
+    hwa = HWAConfig()
+    train_model = analog_model(model.apply_train, variables, split.x_train[:2], config=presets.PCM)
+    hw = fit(lambda v, x, k: train_model.hwa(v, x, key=k, hwa=hwa), fp, split, key=k_hwa, epochs=s["hwa_epochs"],
+             batch=s["batch"], lr=0.02, augment=s["augment"], clip=lambda v: train_model.clip_weights(v, hwa.clip_sigma))
+    return fp, hw, hwa
+
+
 def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, data: str | Path | None = None) -> Path:
     """Trains FP and HWA ResNets, evaluates both on PCM at five times with and without GDC.
 
@@ -194,7 +209,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, da
     import jax
 
     from cimsim import presets
-    from cimsim.jx import HWAConfig, analog_model
+    from cimsim.jx import analog_model
 
     from . import models
 
@@ -205,12 +220,7 @@ def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, da
     key = jax.random.PRNGKey(seed)
     k_init, k_fp, k_hwa = jax.random.split(key, 3)
     variables = model.init(k_init, split.x_train[:2])
-    fp = fit(lambda v, x, k: model.apply_train(v, x), variables, split, key=k_fp, epochs=s["fp_epochs"],
-             batch=s["batch"], lr=0.1, augment=s["augment"])
-    hwa = HWAConfig()
-    train_model = analog_model(model.apply_train, variables, split.x_train[:2], config=presets.PCM)
-    hw = fit(lambda v, x, k: train_model.hwa(v, x, key=k, hwa=hwa), fp, split, key=k_hwa, epochs=s["hwa_epochs"],
-             batch=s["batch"], lr=0.02, augment=s["augment"], clip=lambda v: train_model.clip_weights(v, hwa.clip_sigma))
+    fp, hw, hwa = train_fp_hwa(model, variables, split, s, k_fp, k_hwa)
     trained = {"FP": fp, "HWA": hw}
     keys = jax.random.split(jax.random.PRNGKey(10_000 + seed), s["seeds"])
     results = {}
@@ -271,7 +281,6 @@ def compare_accuracy(data: str | Path, *, quick: bool = False, seed: int = 0, t_
     import jax
 
     from cimsim import presets
-    from cimsim.jx import HWAConfig, analog_model
 
     from . import models
 
@@ -281,12 +290,7 @@ def compare_accuracy(data: str | Path, *, quick: bool = False, seed: int = 0, t_
     model = models.resnet(20, int(max(split.y_train.max(), split.y_test.max())) + 1)
     k_init, k_fp, k_hwa = jax.random.split(jax.random.PRNGKey(seed), 3)
     variables = model.init(k_init, split.x_train[:2])
-    fp = fit(lambda v, x, k: model.apply_train(v, x), variables, split, key=k_fp, epochs=s["fp_epochs"],
-             batch=s["batch"], lr=0.1, augment=s["augment"])
-    hwa = HWAConfig()
-    train_model = analog_model(model.apply_train, variables, split.x_train[:2], config=presets.PCM)
-    hw = fit(lambda v, x, k: train_model.hwa(v, x, key=k, hwa=hwa), fp, split, key=k_hwa, epochs=s["hwa_epochs"],
-             batch=s["batch"], lr=0.02, augment=s["augment"], clip=lambda v: train_model.clip_weights(v, hwa.clip_sigma))
+    fp, hw, hwa = train_fp_hwa(model, variables, split, s, k_fp, k_hwa)
     keys = jax.random.split(jax.random.PRNGKey(10_000 + seed), s["seeds"])
     pcm = pcm_accuracy(model, {"HWA": hw}, x_te, y_te, presets.PCM, [t_s], keys)["HWA"][0]
     return {"data": s["data"], "dataset": split.name, "image_shape": list(split.x_train.shape[1:]),

@@ -15,6 +15,7 @@ import pytest
 
 from cimsim.app.bench_report import PACKAGES, render
 from cimsim.app.cli import main
+from test_cli import usage_error as _usage_error  # exit status 2 and one line on stderr
 
 ROOT = Path(__file__).resolve().parents[1]
 JSON = ROOT / "docs" / "bench.json"
@@ -88,14 +89,6 @@ def test_from_json_writes_the_same_page(tmp_path):
     assert main(["bench", "--from-json", str(JSON), "--markdown", str(out)]) == 0
     assert out.read_text() == PAGE.read_text()
 
-
-def _usage_error(capsys, argv) -> str:
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("cimsim: error: ") and err.count("\n") == 1, err
-    return err.strip()
 
 
 def test_from_json_refuses_bad_arguments_before_any_work(capsys, tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from cimsim.app.cli import main
+from test_cli import usage_error as _usage_error  # exit status 2 and one line on stderr
 from cimsim.energy import Facility, hermes_like, load_gpu
 from cimsim.energy.chip_model import DigitalWork, Site, price_model, size_chip
 from cimsim.energy.llm import (decode_step, devries_wh_per_request, gpus_needed, prefill, serve_query, token_cost)
@@ -195,14 +196,6 @@ def test_compare_workload_resnet20_default_paths(tmp_path, monkeypatch):
     assert data["config"]["batch"] == 1024
     assert not (tmp_path / "results" / "compare-resnet20.png").exists()
 
-
-def _usage_error(capsys, argv) -> str:
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("cimsim: error: ") and err.count("\n") == 1, err
-    return err.strip()
 
 
 def test_compare_workload_bad_input(capsys, tmp_path):

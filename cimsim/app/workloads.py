@@ -28,8 +28,9 @@ from cimsim.energy.llm import devries_wh_per_request, query_footprint, serve_que
 from cimsim.energy.tables import value_entry
 from cimsim.workloads.shapes import SHAPES, resnet20_convs, resnet20_digital, resnet20_macs, resnet20_sites
 
-from .results import provenance, pyplot, save_figure, write_json_atomic
+from .results import provenance, write_json_atomic
 from .rows import make_row
+from .workloads_report import format_table, plot
 
 LM_WORKLOADS = tuple(SHAPES)
 CNN_WORKLOADS = ("resnet20",)
@@ -62,9 +63,10 @@ def _lm_chip(shape, design, *, prompt: int, output: int, tables) -> dict[str, An
     sized for the whole query."""
     n = prompt + output
     mean_ctx = max(1, round((n + 1) / 2))
-    r = price_model(shape.chip_sites(), shape.chip_digital(mean_ctx, cache_context=n), design, tables=tables)
+    work = shape.chip_digital(mean_ctx, cache_context=n)
+    r = price_model(shape.chip_sites(), work, design, tables=tables)
     per_token = r["energy_J"]
-    return {"price": r, "mean_context": mean_ctx, "energy_J_per_token": per_token,
+    return {"price": r, "mean_context": mean_ctx, "kv_memory": work[0].kv_memory, "energy_J_per_token": per_token,
             "energy_J_per_query": per_token * n, "latency_s_per_token": r["latency_s"],
             "query_latency_s": r["latency_s"] * n}
 
@@ -137,7 +139,7 @@ def run_lm(key: str, *, gpu: str = "h100", batch: int = 64, prompt: int = 512, o
     rows = [_lm_row(f"PCM CIM chip, all-in ({node} model)", chip["energy_J_per_query"], output,
                     chip["latency_s_per_token"], 1.0 / chip["latency_s_per_token"], pr["chip"].label, "chip all-in",
                     facility, f"{sz['tiles']} tiles on {sz['chips']} chips ({sz['area_mm2'] / 100:.3g} cm^2 of cores); "
-                    f"KV cache {'in HBM' if shape.chip_digital(1, cache_context=prompt + output)[0].kv_memory == 'dram' else 'in SRAM'}; "
+                    f"KV cache {'in HBM' if chip['kv_memory'] == 'dram' else 'in SRAM'}; "
                     "lower bound: no control, clocking or inter-chip links", lower_bound=True, kind="cim")]
     for k, q in queries.items():
         p, b = k.split("_b")
@@ -194,6 +196,32 @@ def lm_ratios(rows) -> list[dict[str, Any]]:
              "lower_bound_denominator": True, "lower_bound_numerator": True} for r in rows[1:]]
 
 
+def _chip_summary(pr: dict[str, Any]) -> dict[str, Any]:
+    """The JSON view of a chip_model.price_model result: sizing, sites, energy, latency, breakdowns."""
+    sz = pr["sizing"]
+    return {"sizing": {k: v for k, v in sz.items() if k != "sites"}, "sites": sz["sites"],
+            "energy_J_per_inference": pr["energy_J"], "latency_s": pr["latency_s"],
+            "by_layer_J": pr["by_layer_J"], "by_component_J": pr["by_component_J"]}
+
+
+def _gpu_dense(layers, g, batch: int, ops: float, facility, accuracy, note) -> tuple[dict, list, dict]:
+    """The GPU roofline of a model's products at batch 1 and ``batch`` (FP16) and ``batch`` (INT8): the runs,
+    their rows (``note(run)`` the notes column) and the batch sweep."""
+    runs, rows = {}, []
+    for precision, b in (("fp16", 1), ("fp16", batch), ("int8", batch)):
+        rf = roofline(layers, g, precision=precision, batch=b)
+        runs[f"{precision}_b{b}"] = rf
+        row = make_row(f"GPU {g.name} {precision.upper()}, batch {b}", accuracy, None, rf["energy_J_per_inference"],
+                       rf["latency_s"], ops, rf["label"], "board all-in", facility, note(rf))
+        row.update(lower_bound=False, kind="gpu", static_J_per_inference=rf["energy_J_per_inference_static"],
+                   dynamic_J_per_inference=rf["energy_J_per_inference_dynamic"])
+        rows.append(row)
+    sweep = {"gpu": g.name, "batches": list(BATCHES),
+             "fp16": batch_sweep(layers, g, precision="fp16", batches=BATCHES),
+             "int8": batch_sweep(layers, g, precision="int8", batches=BATCHES)}
+    return runs, rows, sweep
+
+
 def run_cnn(key: str = "resnet20", *, gpu: str = "h100", batch: int = 1024, facility: Facility | None = None,
             energy_table: str | None = None, progress: bool = True, accuracy: dict | None = None) -> dict[str, Any]:
     """ResNet-20 from its shapes on a CIM chip, on HERMES's measured efficiency and on the GPU roofline.
@@ -226,17 +254,10 @@ def run_cnn(key: str = "resnet20", *, gpu: str = "h100", batch: int = 1024, faci
                      f"{sz['active_tile_mvms']:g} core-MVMs x 131072 ops at 9.76 TOPS/W (Le Gallo et al. 2023)")]
     for r in rows:
         r.update(lower_bound=True, kind="cim", static_J_per_inference=None, dynamic_J_per_inference=None)
-    gpu_runs = {}
-    for precision, b in (("fp16", 1), ("fp16", batch), ("int8", batch)):
-        rf = roofline(layers, g, precision=precision, batch=b)
-        gpu_runs[f"{precision}_b{b}"] = rf
-        row = make_row(f"GPU {g.name} {precision.upper()}, batch {b}", None, None, rf["energy_J_per_inference"],
-                       rf["latency_s"], ops, rf["label"], "board all-in", facility,
-                       f"roofline; {sum(d['bound'] == 'compute' for d in rf['layers'])} of {len(layers)} layers "
-                       "compute-bound")
-        row.update(lower_bound=False, kind="gpu", static_J_per_inference=rf["energy_J_per_inference_static"],
-                   dynamic_J_per_inference=rf["energy_J_per_inference_dynamic"])
-        rows.append(row)
+    gpu_runs, gpu_rows, sweep = _gpu_dense(
+        layers, g, batch, ops, facility, None,
+        lambda rf: f"roofline; {sum(d['bound'] == 'compute' for d in rf['layers'])} of {len(layers)} layers compute-bound")
+    rows += gpu_rows
     result = {
         "workload": {"name": key, "kind": "CNN", "unit": "inference", "macs_per_inference": macs,
                      "layers": [dict(zip(("name", "layer", "c_in", "c_out", "kernel", "side"), c))
@@ -245,14 +266,10 @@ def run_cnn(key: str = "resnet20", *, gpu: str = "h100", batch: int = 1024, faci
         "config": {"gpu": gpu, "batch": batch, "energy_table": energy_table, "facility": dataclasses.asdict(facility),
                    "cim_design": dataclasses.asdict(design),
                    "data": None if accuracy is None else accuracy["data"]},
-        "chip": {"sizing": {k: v for k, v in sz.items() if k != "sites"}, "sites": sz["sites"],
-                 "energy_J_per_inference": pr["energy_J"], "latency_s": pr["latency_s"],
-                 "by_layer_J": pr["by_layer_J"], "by_component_J": pr["by_component_J"]},
+        "chip": _chip_summary(pr),
         "ledgers": {"cim_chip": pr["chip"].to_dict(), "hermes_measured": herm.to_dict()},
         "gpu": gpu_runs,
-        "gpu_sweep": {"gpu": g.name, "batches": list(BATCHES),
-                      "fp16": batch_sweep(layers, g, precision="fp16", batches=BATCHES),
-                      "int8": batch_sweep(layers, g, precision="int8", batches=BATCHES)},
+        "gpu_sweep": sweep,
         "rows": rows,
         "snn": {"available": False, "reason": SNN_REASON["resnet20"]},
     }
@@ -276,124 +293,6 @@ def run_cnn(key: str = "resnet20", *, gpu: str = "h100", batch: int = 1024, faci
                       f"HWA on PCM at {accuracy['t_s']:g} s {pcm.mean():.4f} +- {pcm.std():.4f} ({len(pcm)} seeds); "
                       "energy from the 32 x 32 CIFAR shapes"}
     return result
-
-
-def format_table(result: dict[str, Any]) -> str:
-    """The comparison as text: one line per system, then the ratios."""
-    w = result["workload"]
-    lines = [f"workload {w['name']} ({w['kind']}); accuracy: {w['accuracy']['reason']}"]
-    acc = w["accuracy"]["available"]
-    if w["kind"] == "language model":
-        q = w["query"]
-        head = (f"{'system':<48}{'ppl':>7}{'J/out tok':>12}{'tok/s':>10}{'Wh/query':>10}{'wall Wh':>10}"
-                f"{'gCO2e/q':>10}{'mL/q':>10}{'USD/Mtok':>10}  scope")
-        lines += [f"query: {q['prompt_tokens']} prompt + {q['output_tokens']} output tokens", head, "-" * len(head)]
-        for r in result["rows"]:
-            usd = "-" if r["usd_per_million_output_tokens"] is None else f"{r['usd_per_million_output_tokens']:.3g}"
-            ppl = "-" if r.get("perplexity") is None else f"{r['perplexity']:.2f}"
-            lines.append(f"{r['system']:<48}{ppl:>7}{'>=' + format(r['energy_J_per_output_token'], '.3g'):>12}"
-                         f"{r['tokens_per_s']:>10.3g}{r['it_wh_per_query']:>10.3g}{r['wall_wh_per_query']:>10.3g}"
-                         f"{r['gco2e_per_query']:>10.3g}{r['water_mL_per_query']:>10.3g}{usd:>10}  {r['scope']}")
-        c = result["chip"]["sizing"]
-        lines.append(f"CIM chip: {c['tiles']} tiles of 256 x 256 on {c['chips']} chips, {c['area_mm2']:.4g} mm^2 "
-                     f"of cores, {c['utilization']:.1%} of the cells used")
-        if "devries" in result:
-            d = result["devries"]
-            lines.append(f"de Vries (Joule 2023): {d['wh_per_request']:.3g} Wh per request from its inputs "
-                         f"({d['servers']:g} servers x {d['server_kW']:g} kW x 24 h / {d['requests_per_day']:.3g}); "
-                         "here, per query: " + "; ".join(f"{k}: {v['wall_wh_per_query']:.3g} Wh at the wall"
-                                                       for k, v in d["ours"].items()))
-    else:
-        head = (f"{'system':<52}{'accuracy':>10}{'J/inference':>13}{'latency':>11}{'TOPS/W':>9}{'gCO2e/M':>10}"
-                "  scope")
-        lines += [head, "-" * len(head)]
-        for r in result["rows"]:
-            mark = ">=" if r.get("lower_bound") else ""
-            a = "-" if not acc or r["accuracy"] is None else f"{100 * r['accuracy']:.1f}%"
-            lines.append(f"{r['system']:<52}{a:>10}{mark + format(r['energy_J_per_inference'], '.3g'):>13}"
-                         f"{r['latency_s']:>11.3g}{r['tops_per_w']:>9.3g}{r['gco2e_per_million']:>10.3g}  {r['scope']}")
-        c = result["chip"]["sizing"]
-        lines.append(f"CIM chip: {c['tiles']} tiles of 256 x 256 on {c['chips']} chip(s), "
-                     f"{c['utilization']:.1%} of the cells used")
-    if "snn" in result and not result["snn"]["available"]:
-        lines.append(f"SNN row: not shown ({result['snn']['reason'].removeprefix('no spiking row: ')})")
-    lines.append("ratios (chip vs board favours the chip; every CIM row is a lower bound):")
-    lines += [f"  {q['numerator']} / {q['denominator']}: {q['ratio']:.3g}x" for q in result["ratios"]]
-    return "\n".join(lines)
-
-
-def plot(result: dict[str, Any], png: Path) -> None:
-    """Per system energy (static part darker); the CIM chip by component and by layer; the GPU over batch
-    (and, for a language model, over context) with the CIM chip beside it."""
-    plt = pyplot()
-    w = result["workload"]
-    lm = w["kind"] == "language model"
-    fig, axes = plt.subplots(1, 4, figsize=(22, 5.6), gridspec_kw={"width_ratios": [1.2, 1, 1.1, 1]})
-    key = "energy_J_per_output_token" if lm else "energy_J_per_inference"
-    unit = "output token (query / O)" if lm else "inference"
-    ax = axes[0]
-    for i, r in enumerate(result["rows"]):
-        ax.bar(i, r[key], color="tab:green" if r["kind"] == "cim" else "0.7", edgecolor="k", lw=0.5,
-               hatch="//" if r.get("lower_bound") else None)
-        if r.get("static_J_per_inference") is not None:
-            ax.bar(i, r["static_J_per_inference"], color="k", alpha=0.35, width=0.8)
-        ax.annotate(f"{r[key]:.2g} J", (i, r[key]), ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(range(len(result["rows"])), [r["system"].replace("NVIDIA ", "").replace(", ", "\n", 1)
-                                               for r in result["rows"]], fontsize=6, rotation=30, ha="right")
-    ax.set_yscale("log")
-    ax.set_ylabel(f"IT energy per {unit} (J)")
-    ax.set_title("energy (hatched: lower bound; dark: static part)", fontsize=9)
-    ax.grid(alpha=0.3, axis="y")
-    ax = axes[1]
-    comp = sorted(result["chip"]["by_component_J"].items(), key=lambda kv: -kv[1])
-    ax.barh([k for k, _ in comp], [v for _, v in comp], color="tab:green")
-    ax.set_xscale("log")
-    ax.invert_yaxis()
-    ax.tick_params(labelsize=7)
-    ax.set_xlabel(f"CIM chip energy per {'token' if lm else 'inference'} (J)")
-    ax.set_title("CIM chip by component", fontsize=9)
-    ax = axes[2]
-    layers = list(result["chip"]["by_layer_J"].items())
-    ax.bar(range(len(layers)), [v for _, v in layers], color="tab:green")
-    step = max(1, len(layers) // 12)
-    ax.set_xticks(range(0, len(layers), step), [layers[i][0] for i in range(0, len(layers), step)], fontsize=6,
-                  rotation=45, ha="right")
-    ax.set_yscale("log")
-    ax.set_ylabel("J per " + ("token" if lm else "inference"))
-    ax.set_title("CIM chip by layer (analog and digital work; 'chip': leakage)", fontsize=9)
-    ax = axes[3]
-    if lm:
-        for b, pts in result["gpu"]["context_sweep"].items():
-            ax.plot([p["context"] for p in pts], [p["energy_J_per_output_token_with_prefill"] for p in pts], "o-",
-                    ms=3, color="0.4" if b == "1" else "0.7", label=f"GPU, batch {b}")
-        cc = result["chip"]["context_sweep"]
-        ax.plot([p["context"] for p in cc], [p["energy_J_per_token"] for p in cc], "s-", color="tab:green",
-                label="CIM chip (>=)")
-        ax.plot([p["context"] for p in cc], [p["kv_J_per_token"] for p in cc], ":", color="tab:green",
-                label="  its KV cache")
-        ax.set_xlabel("context (tokens)")
-        ax.set_ylabel("J per output token")
-        ax.set_title(f"over context ({result['gpu']['gpu'].replace('NVIDIA ', '')})", fontsize=9)
-    else:
-        sw = result["gpu_sweep"]
-        for p, ls in (("fp16", "-"), ("int8", "--")):
-            ax.plot(sw["batches"], [q["energy_J_per_inference"] for q in sw[p]], ls, marker="o", ms=3, color="0.4",
-                    label=f"GPU {p.upper()}")
-        for r in (r for r in result["rows"] if r["kind"] == "cim"):
-            ax.axhline(r["energy_J_per_inference"], color="tab:green", ls="-" if "model" in r["system"] else "--",
-                       label=r["system"] + " (>=)")
-        ax.set_xlabel("GPU batch size")
-        ax.set_ylabel("J per inference")
-        ax.set_title("the GPU over batch; the chip rows as lines", fontsize=9)
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=6)
-    fac = result["config"]["facility"]
-    what = w["accuracy"]["reason"] if w["accuracy"]["available"] else "energy from the shapes, no accuracy"
-    fig.suptitle(f"{w['name']}: PCM CIM chip vs GPU, scope for scope ({what}; PUE {fac['pue']})", fontsize=10)
-    fig.tight_layout()
-    save_figure(fig, png)
 
 
 USER_PROTOCOL = """A user's workload: ``--workload path/to/file.py:function``. ``function(seed)`` returns a dict:
@@ -469,15 +368,9 @@ def run_user(spec: str, *, seed: int = 0, gpu: str = "h100", batch: int = 1024, 
                      f"{sz['tiles']} tiles; t = {t_s:g} s; digital products (attention, norms) not priced: lower bound")]
     rows[0].update(lower_bound=True, kind="cim", static_J_per_inference=None, dynamic_J_per_inference=None)
     layers = [(st.n_in, st.n_out, st.vectors) for st in sites]
-    gpu_runs = {}
-    for precision, b in (("fp16", 1), ("fp16", batch), ("int8", batch)):
-        rf = roofline(layers, g, precision=precision, batch=b)
-        gpu_runs[f"{precision}_b{b}"] = rf
-        row = make_row(f"GPU {g.name} {precision.upper()}, batch {b}", digital, None, rf["energy_J_per_inference"],
-                       rf["latency_s"], ops, rf["label"], "board all-in", facility, "roofline of the mapped products")
-        row.update(lower_bound=False, kind="gpu", static_J_per_inference=rf["energy_J_per_inference_static"],
-                   dynamic_J_per_inference=rf["energy_J_per_inference_dynamic"])
-        rows.append(row)
+    gpu_runs, gpu_rows, sweep = _gpu_dense(layers, g, batch, ops, facility, digital,
+                                           lambda rf: "roofline of the mapped products")
+    rows += gpu_rows
     steps.update()
     steps.close()
     result = {
@@ -490,13 +383,9 @@ def run_user(spec: str, *, seed: int = 0, gpu: str = "h100", batch: int = 1024, 
         "config": {"seed": seed, "gpu": gpu, "batch": batch, "t_s": t_s, "noise_seeds": noise_seeds,
                    "energy_table": energy_table, "facility": dataclasses.asdict(facility), "crossbar_preset": "PCM",
                    "cim_design": dataclasses.asdict(design)},
-        "chip": {"sizing": {k: v for k, v in sz.items() if k != "sites"}, "sites": sz["sites"],
-                 "energy_J_per_inference": pr["energy_J"], "latency_s": pr["latency_s"],
-                 "by_layer_J": pr["by_layer_J"], "by_component_J": pr["by_component_J"]},
+        "chip": _chip_summary(pr),
         "gpu": gpu_runs,
-        "gpu_sweep": {"gpu": g.name, "batches": list(BATCHES),
-                      "fp16": batch_sweep(layers, g, precision="fp16", batches=BATCHES),
-                      "int8": batch_sweep(layers, g, precision="int8", batches=BATCHES)},
+        "gpu_sweep": sweep,
         "rows": rows,
         "snn": {"available": False, "reason": SNN_REASON["user"]},
     }

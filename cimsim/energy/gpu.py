@@ -70,6 +70,19 @@ def _peak(gpu: GPU, precision: str) -> tuple[float, str]:
     raise ValueError(f"{gpu.name} has no {precision} rate in the table")
 
 
+def clock_for(gpu: GPU, clock_scale: float = 1.0, power_cap_W: float | None = None) -> float:
+    """The clock scale s a run gets: ``clock_scale``, lowered by a power cap to
+    ((P_cap - P_idle) / (P_limit - P_idle))^(1/3) where that is smaller (dynamic power ~ s^3)."""
+    if not 0 < clock_scale <= 1:
+        raise ValueError(f"clock_scale must be in (0, 1], got {clock_scale}")
+    if power_cap_W is not None and not gpu.idle_W < power_cap_W:
+        raise ValueError(f"power_cap_W must exceed the idle power {gpu.idle_W} W, got {power_cap_W}")
+    s = clock_scale
+    if power_cap_W is not None and power_cap_W < gpu.power_limit_W:
+        s = min(s, ((power_cap_W - gpu.idle_W) / (gpu.power_limit_W - gpu.idle_W)) ** (1.0 / DVFS_EXPONENT))
+    return s
+
+
 def roofline(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16", batch: int = 1,
              power_cap_W: float | None = None, clock_scale: float = 1.0,
              kernel_overhead_s: float = KERNEL_OVERHEAD_S) -> dict[str, Any]:
@@ -84,17 +97,11 @@ def roofline(layers: list[tuple[int, int]], gpu: GPU, *, precision: str = "fp16"
     """
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ValueError(f"batch must be an int >= 1, got {batch!r}")
-    if not 0 < clock_scale <= 1:
-        raise ValueError(f"clock_scale must be in (0, 1], got {clock_scale}")
     if kernel_overhead_s < 0:
         raise ValueError(f"kernel_overhead_s must be >= 0, got {kernel_overhead_s}")
-    if power_cap_W is not None and not gpu.idle_W < power_cap_W:
-        raise ValueError(f"power_cap_W must exceed the idle power {gpu.idle_W} W, got {power_cap_W}")
+    s = clock_for(gpu, clock_scale, power_cap_W)
     peak, used = _peak(gpu, precision)
     dyn = gpu.power_limit_W - gpu.idle_W
-    s = clock_scale
-    if power_cap_W is not None and power_cap_W < gpu.power_limit_W:
-        s = min(s, ((power_cap_W - gpu.idle_W) / dyn) ** (1.0 / DVFS_EXPONENT))
     width = BYTES[precision]
     detail, t_total, e_dyn, ops_total = [], 0.0, 0.0, 0.0
     for layer in layers:

@@ -32,7 +32,7 @@ import math
 from typing import Any
 
 from .facility import J_PER_KWH, Facility
-from .gpu import BYTES, DVFS_EXPONENT, GPU, KERNEL_OVERHEAD_S, _peak
+from .gpu import BYTES, DVFS_EXPONENT, GPU, KERNEL_OVERHEAD_S, _peak, clock_for
 from .tables import value_entry
 
 MEMORY_RESERVE = 0.10  # of each GPU's memory kept for activations, workspace and the runtime (estimate)
@@ -89,17 +89,6 @@ def _n(shape, gpu, n_gpus, batch, context, precision, kv_precision) -> int:
     return n_gpus
 
 
-def _clock(gpu: GPU, clock_scale: float, power_cap_W: float | None) -> float:
-    if not 0 < clock_scale <= 1:
-        raise ValueError(f"clock_scale must be in (0, 1], got {clock_scale}")
-    if power_cap_W is not None and not gpu.idle_W < power_cap_W:
-        raise ValueError(f"power_cap_W must exceed the idle power {gpu.idle_W} W, got {power_cap_W}")
-    s = clock_scale
-    if power_cap_W is not None and power_cap_W < gpu.power_limit_W:
-        s = min(s, ((power_cap_W - gpu.idle_W) / (gpu.power_limit_W - gpu.idle_W)) ** (1.0 / DVFS_EXPONENT))
-    return s
-
-
 def _price(ops: float, nbytes: float, gpu: GPU, n: int, precision: str, s: float, overhead_s: float) -> dict:
     peak, used = _peak(gpu, precision)
     t_c, t_m = ops / (n * peak * s), nbytes / (n * gpu.bandwidth_B_per_s)
@@ -132,7 +121,7 @@ def decode_step(shape, gpu: GPU, *, context: int, batch: int = 1, precision: str
     _checks(batch, "context", context, kernel_overhead_s)
     w, kvw = _widths(precision, kv_precision)
     n = _n(shape, gpu, n_gpus, batch, context, precision, kv_precision)
-    s = _clock(gpu, clock_scale, power_cap_W)
+    s = clock_for(gpu, clock_scale, power_cap_W)
     ops = batch * (2.0 * shape.matmul_weights + 2.0 * shape.attention_macs(context))
     nbytes = (w * shape.matmul_weights + batch * context * shape.kv_bytes_per_token(kvw)
               + batch * _io(shape) * w)
@@ -150,7 +139,7 @@ def prefill(shape, gpu: GPU, *, prompt: int, batch: int = 1, precision: str = "f
     _checks(batch, "prompt", prompt, kernel_overhead_s)
     w, kvw = _widths(precision, kv_precision)
     n = _n(shape, gpu, n_gpus, batch, prompt, precision, kv_precision)
-    s = _clock(gpu, clock_scale, power_cap_W)
+    s = clock_for(gpu, clock_scale, power_cap_W)
     causal_macs = shape.attention_macs(1) * prompt * (prompt + 1) / 2.0
     ops = batch * (2.0 * shape.matmul_weights * prompt + 2.0 * causal_macs)
     nbytes = (w * shape.matmul_weights + batch * prompt * shape.kv_bytes_per_token(kvw)
