@@ -23,6 +23,10 @@ GPUS = {  # docs/references.md s.5 and the datasheets the table cites
     "orin": dict(P=60.0, idle=15.0,  # 15-60 W modes; the lowest used as idle
                  peak={"fp32": 5.3e12,  # 2048 CUDA cores x 2 x 1.3 GHz = 5.32e12, rounded
                        "fp16": 85e12 / 2, "int8": 85e12}, bw=204.8e9),
+    # NVIDIA Ada architecture whitepaper: 450 W; FP32 82.6, dense FP16 tensor (FP32 accumulate) 165.2, INT8 660.6 T
+    "rtx4090": dict(P=450.0, idle=20.0, peak={"fp32": 82.6e12, "fp16": 165.2e12, "int8": 660.6e12}, bw=1008e9),
+    # Jetson Nano module datasheet: 472 GFLOP/s FP16 (FP32 half of it), 25.6 GB/s, 10 W mode
+    "jetson-nano": dict(P=10.0, idle=1.5, peak={"fp32": 236e9, "fp16": 472e9}, bw=25.6e9),
 }
 WIDTH = {"fp32": 4, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}  # bytes per value of each format
 FALLBACK = {"fp8": "fp16", "int4": "int8"}  # a format without its own rate runs at this one's

@@ -90,9 +90,18 @@ def _ln(x, g, b, eps=1e-5):
     return (x - mu) / jnp.sqrt(var + eps) * g + b
 
 
-def make_apply(cfg: CharLMConfig) -> Callable:
-    """``apply(params, ids) -> logits`` for ids (batch, T <= context)."""
+def make_apply(cfg: CharLMConfig, attention=None) -> Callable:
+    """``apply(params, ids) -> logits`` for ids (batch, T <= context).
+
+    ``attention``: None for softmax attention (digital), or a cimsim.jx.gaincell.GainCellAttentionConfig for
+    gain-cell analog attention, whose per-head scalers each block holds under "gc" (``with_scalers``).
+    """
     H = cfg.n_head
+    if attention is not None:
+        from .gaincell import GainCellAttentionConfig, gain_cell_attention
+
+        if not isinstance(attention, GainCellAttentionConfig):
+            raise ValueError(f"attention must be None or a GainCellAttentionConfig, got {type(attention).__name__}")
 
     def apply(params, ids):
         B, T = ids.shape
@@ -101,15 +110,25 @@ def make_apply(cfg: CharLMConfig) -> Callable:
         for blk in params["blocks"]:
             h = _ln(x, blk["ln1_g"], blk["ln1_b"])
             q, k, v = (jnp.reshape(h @ blk[w], (B, T, H, -1)) for w in ("wq", "wk", "wv"))
-            s = jnp.einsum("bthd,bshd->bhts", q, k) / jnp.sqrt(q.shape[-1])
-            p = jax.nn.softmax(jnp.where(mask, s, -1e9), axis=-1)
-            a = jnp.einsum("bhts,bshd->bthd", p, v).reshape(B, T, -1)
+            if attention is None:
+                s = jnp.einsum("bthd,bshd->bhts", q, k) / jnp.sqrt(q.shape[-1])
+                p = jax.nn.softmax(jnp.where(mask, s, -1e9), axis=-1)
+                a = jnp.einsum("bhts,bshd->bthd", p, v).reshape(B, T, -1)
+            else:
+                a = gain_cell_attention(q, k, v, blk["gc"], attention).reshape(B, T, -1)
             x = x + a @ blk["wo"]
             h = _ln(x, blk["ln2_g"], blk["ln2_b"])
             x = x + jax.nn.gelu(h @ blk["w1"] + blk["b1"]) @ blk["w2"] + blk["b2"]
         return _ln(x, params["lnf_g"], params["lnf_b"]) @ params["head"]
 
     return apply
+
+
+def with_scalers(params: dict[str, Any], cfg: CharLMConfig, attention) -> dict[str, Any]:
+    """``params`` with each block's gain-cell scalers (cimsim.jx.gaincell.init_scalers) under "gc"."""
+    from .gaincell import init_scalers
+
+    return {**params, "blocks": [{**blk, "gc": init_scalers(cfg.n_head, attention)} for blk in params["blocks"]]}
 
 
 def nll_and_accuracy(logits, y) -> tuple[jax.Array, jax.Array]:
