@@ -65,6 +65,10 @@ REGISTRY: dict[str, tuple[str, str, str]] = {
     "lm-drift": ("experiments.lm_drift",
                  "Character-level transformer LM on PCM from 1 s to 1 y: FP vs HWA perplexity and accuracy (--data TEXT)",
                  "Rasch et al. 2023 (HWA); Joshi et al. 2020 (PCM); corpus: Debian fortunes"),
+    "gain-cell-attention": ("experiments.gain_cell_attention",
+                            "Char-lm with analog gain-cell attention (linear, nonlinear, adapted) vs softmax; its energy "
+                            "ledger from circuit parameters and the 'up to 100 000x' claim scope for scope (--data TEXT)",
+                            "Leroux et al., Nat. Comput. Sci. 5:813 (2025)"),
     "bit-slicing": ("experiments.bit_slicing",
                     "Accuracy and energy per inference over weight slices x bits per cell x input bits per cycle",
                     "ISAAC (Shafiee et al. 2016) and NeuroSim-style bit slicing; HERMES-like energy model"),

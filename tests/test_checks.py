@@ -149,3 +149,19 @@ def test_lm_drift_check_on_constructed_json():
     assert [v for _, v, _ in ok] == [Verdict.PASS, Verdict.PASS, Verdict.PASS]
     bad = _checks.lm_drift(_lm_json(9.2, [0.30, 0.31, 0.29, 0.30, 0.32], [0.40, 0.41, 0.40, 0.42, 0.41]))
     assert [v for _, v, _ in bad] == [Verdict.FAIL, Verdict.FAIL, Verdict.FAIL]  # 15 % above digital; HWA worse
+
+
+def _gca_json(scale, nl, dig, direct):
+    study = {"phi_qk": 1.12e-9, "phi_sv": 0.70e-9, "digital": 4.0e-9, "dac": 0.33e-9}  # Leroux et al. 2025
+    arm = lambda v: {"nll_per_window": v}  # noqa: E731
+    return {"energy": {"study_entries_J": study, "entries_J": {k: scale * v for k, v in study.items()},
+                       "per_token_J": {"ours": scale * 73.8e-9, "study": 73.8e-9}},
+            "results": {"nonlinear": arm(nl), "digital, fine-tuned as long": arm(dig), "nonlinear direct": arm(direct)}}
+
+
+def test_gain_cell_attention_check_on_constructed_json():
+    base = [2.0, 2.1, 1.9, 2.05, 1.95, 2.0]
+    ok = _checks.gain_cell_attention(_gca_json(1.05, [b + 0.05 for b in base], base, [b + 0.2 for b in base]))
+    assert [v for _, v, _ in ok] == [Verdict.PASS] * 7
+    bad = _checks.gain_cell_attention(_gca_json(1.15, [b + 0.3 for b in base], base, [b + 0.1 for b in base]))
+    assert [v for _, v, _ in bad] == [Verdict.FAIL] * 7  # 15 % off; 0.3 nats worse; direct better

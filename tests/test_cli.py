@@ -292,7 +292,7 @@ def test_bench_quick_json(tmp_path, capsys):
 def test_data_option_is_checked_before_work(tmp_path, capsys):
     from cimsim.app.cli import main
 
-    for argv, match in ((["reproduce", "pcm-model", "--data", str(tmp_path)], "--data applies to resnet-drift or lm-drift alone"),
+    for argv, match in ((["reproduce", "pcm-model", "--data", str(tmp_path)], "--data applies to resnet-drift, lm-drift or gain-cell-attention alone"),
                         (["reproduce", "resnet-drift", "--data", str(tmp_path / "nope.bin")],
                          "--data must be a data folder or a .npz file")):
         with pytest.raises(SystemExit) as exc:

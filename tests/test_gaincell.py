@@ -236,7 +236,9 @@ def test_refresh_counts_rows_that_outlive_the_refresh_period():
     assert m0.entries_J()["refresh"] == 0.0
     m = GainCellMacro(token_period_s=100e-9, refresh_period_s=30e-6)  # a row lives 102.4 us: 3 rewrites
     assert m.refreshes_per_row() == 3
-    assert_allclose(m.entries_J()["refresh"], 3 * m.entries_J()["write"], rtol=1e-12)
+    reads = [r for r in m.ledger().records if r.operation == "K/V cell read-back"]
+    assert reads[0].count == 3 * 2 * 64
+    assert_allclose(m.entries_J()["refresh"], 3 * m.entries_J()["write"] + reads[0].energy_J, rtol=1e-12)
 
 
 def test_gpu_attention_is_the_kv_cache_read():

@@ -206,13 +206,14 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
     names = _check_reproduce(args)
     if args.data is not None:
-        if names not in (["resnet-drift"], ["lm-drift"]):
-            raise UsageError(f"--data applies to resnet-drift or lm-drift alone; name one and nothing else, "
+        if names not in (["resnet-drift"], ["lm-drift"], ["gain-cell-attention"]):
+            raise UsageError(f"--data applies to resnet-drift, lm-drift or gain-cell-attention alone; name one and "
+                             f"nothing else, "
                              f"got {names}")
         data = Path(args.data)
         if names == ["resnet-drift"] and not (data.is_dir() or (data.is_file() and data.suffix == ".npz")):
             raise UsageError(f"--data must be a data folder or a .npz file, got {args.data!r}")
-        if names == ["lm-drift"] and not (data.is_dir() or data.is_file()):
+        if names in (["lm-drift"], ["gain-cell-attention"]) and not (data.is_dir() or data.is_file()):
             raise UsageError(f"--data must be a text file (or a folder of fortunes files), got {args.data!r}")
     import experiments
     from experiments import _checks, _sweep

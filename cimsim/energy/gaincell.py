@@ -20,7 +20,8 @@ One head holds its sliding window of ``window`` keys and values in gain-cell til
                times ``route_mm`` of wire at c_wire_F_per_mm x V_DD^2 x activity per bit and mm;
     write      the new token's K and V row, 2 x head_dim cells: storage node plus write bit line, C V_DD^2;
     refresh    cells whose life in the window (window x token period) outlasts the refresh period are
-               rewritten floor(window x token period / refresh period) times: that many rows' writes per token.
+               read back (a kv_bits conversion, IsaacADC) and rewritten floor(window x token period /
+               refresh period) times: that many rows' read-backs and writes per token.
 
 Labels: entries are "estimated" (a model of a design not built); the study's own entries are "simulated".
 Two parameters were not in the sources cimsim could read and are calibrated to the study's table:
@@ -189,7 +190,10 @@ class GainCellMacro:
             Record("gain-cell/write", "K/V cell write", h * 2 * D, e_write, "C V_DD^2 (formula); capacitances estimated", est),
         ]
         r = self.refreshes_per_row()
-        if r:
+        if r:  # a refresh reads the cell back (a kv_bits conversion) and rewrites it
+            sense = components.adc(self.kv_bits, self.clock_Hz / self.kv_bits, self.node_m, "isaac")
+            recs.append(Record("gain-cell/refresh", "K/V cell read-back", h * 2 * D * r, sense.energy_J, sense.source,
+                               sense.label))
             recs.append(Record("gain-cell/refresh", "K/V cell rewrite", h * 2 * D * r, e_write,
                                "C V_DD^2 per rewrite; refresh period from the device's retention", est))
         return Ledger(tuple(recs))
