@@ -133,7 +133,15 @@ def _user_workload(lines, data, page, index):
     assert 0.87 < data["digital"] < 0.91
 
 
+def _gain_cell_lm(lines, data, page, index):
+    # an untrained 32-symbol model: loss about ln 32 = 3.47; the shapes and a finite scaler gradient
+    assert lines[0].startswith("logits (4, 32, 32) loss")
+    assert abs(float(lines[0].rsplit(" ", 1)[1]) - math.log(32)) < 0.3
+    assert lines[1] == "scaler gradients finite: True"
+
+
 CHECKS = {
+    ("docs/jax.md", 0): ("", _gain_cell_lm),
     ("README.md", 0): ("_probe = {'tile_rows': cimsim.presets.PCM.tile_rows}", _readme),
     ("docs/architecture.md", 0): (
         "_probe = {'shape': list(y.shape), 'finite': bool(np.all(np.isfinite(np.asarray(y))))}", _fefet),

@@ -439,7 +439,35 @@ def run_char_lm(*, data: str | None = None, seed: int = 0, gpu: str = "h100", ba
         trained={"cache_key": trained["cache_key"], "cached": trained["cached"], "history": trained["history"],
                  "lm": dataclasses.asdict(cfg)})
     result["config"].update(seed=seed, t_s=t_s, quick=quick, data=data)
+    result["attention"] = char_lm_attention(cfg, gpu, batch, energy_table)
     return result
+
+
+def char_lm_attention(cfg, gpu: str, batch: int, energy_table: str | None = None) -> dict[str, Any]:
+    """The char-lm's attention alone (every layer and head, per generated token at a full window): on
+    gain-cell arrays (Leroux et al. 2025's macro at the char-lm's size, cimsim.energy.gaincell) and on the
+    GPU (the roofline of the same decode attention, fp16 KV cache, launches shared by the batch)."""
+    from cimsim.energy.gaincell import GainCellMacro, gpu_attention
+    from cimsim.energy.gpu import KERNEL_OVERHEAD_S
+
+    tables = (load_table(energy_table),) if energy_table else ()
+    heads = cfg.n_head * cfg.n_layer
+    macro = GainCellMacro(window=cfg.context, head_dim=cfg.d_model // cfg.n_head, tile_keys=16)
+    led = macro.ledger(heads)
+    g = load_gpu(gpu, tables=tables)
+    ga = gpu_attention(g, window=cfg.context, head_dim=cfg.d_model // cfg.n_head, heads=heads, precision="fp16",
+                       batch=batch, kernel_overhead_s=KERNEL_OVERHEAD_S)
+    return {
+        "rows": [{"system": "gain-cell analog attention (Leroux et al. 2025 macro)", "energy_J_per_token": led.total_J,
+                  "latency_s_per_token": macro.latency_s(), "scope": "per-operation (attention macro)",
+                  "label": "estimated", "by_entry_J": macro.entries_J(heads)},
+                 {"system": f"GPU {g.name} FP16 KV cache, batch {batch}", "energy_J_per_token": ga["energy_J_per_token"],
+                  "latency_s_per_token": ga["latency_s_per_token"], "scope": "board all-in", "label": "estimated"}],
+        "ratio_gpu_over_analog": ga["energy_J_per_token"] / led.total_J,
+        "window": cfg.context, "heads_x_layers": heads, "tile_keys": 16, "macro": macro.to_dict(),
+        "notes": "attention only (q K^T and p V over the KV cache; no projections): macro per-operation against a "
+                 "board; accuracy of the char-lm on gain-cell attention: cimsim reproduce gain-cell-attention",
+    }
 
 
 def run(workload: str, **kwargs) -> dict[str, Any]:

@@ -28,6 +28,14 @@ def format_table(result: dict[str, Any]) -> str:
         c = result["chip"]["sizing"]
         lines.append(f"CIM chip: {c['tiles']} tiles of 256 x 256 on {c['chips']} chips, {c['area_mm2']:.4g} mm^2 "
                      f"of cores, {c['utilization']:.1%} of the cells used")
+        if "attention" in result:
+            a = result["attention"]
+            lines.append(f"attention alone, per output token at a full window of {a['window']} ({a['heads_x_layers']} "
+                         "heads x layers; no projections):")
+            lines += [f"  {r['system']:<58}{r['energy_J_per_token']:>10.3g} J{r['latency_s_per_token']:>10.3g} s  "
+                      f"{r['scope']}" for r in a["rows"]]
+            lines.append(f"  GPU / gain-cell: {a['ratio_gpu_over_analog']:.3g}x (macro vs board: favours the macro; "
+                         "accuracy: cimsim reproduce gain-cell-attention)")
         if "devries" in result:
             d = result["devries"]
             lines.append(f"de Vries (Joule 2023): {d['wh_per_request']:.3g} Wh per request from its inputs "

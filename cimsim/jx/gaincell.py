@@ -21,7 +21,7 @@ tile_keys, as a generating chip writes it.
 
 Simplifications (docs/jax.md, "Gain-cell attention"): the cells' write noise, read noise and
 device-to-device variation are left out (the study models none; the device's kT/C noise, 2 mV at 1 fF,
-is a fiftieth of a write level); the query pulse and the HardSigmoid are ideal; tiles see no wire
+is a sixtieth of a write level); the query pulse and the HardSigmoid are ideal; tiles see no wire
 resistance; the decay uses each key's age in tokens, as if a token took the same time at every step.
 The per-head affine scalers (a, b) are trainable, initialised as the study does.
 """
