@@ -252,3 +252,14 @@ def test_gpu_attention_is_the_kv_cache_read():
     assert r["bound"] == "memory"
     assert_allclose(r["latency_s_per_token"], nbytes / 1008e9, rtol=1e-12)
     assert_allclose(r["energy_J_per_token"], 450.0 * nbytes / 1008e9, rtol=1e-12)
+
+
+def test_gpu_attention_launch_overhead_is_shared_by_the_batch():
+    from cimsim.energy import load_gpu
+    from cimsim.energy.gaincell import gpu_attention
+
+    g = load_gpu("h100")
+    r = gpu_attention(g, window=64, head_dim=24, heads=4, layers=2, precision="fp16", batch=8, kernel_overhead_s=5e-6)
+    nbytes = 2 * (2 * 4 * 2 * (64 * 24 + 64 + 24))  # fp16 K and V of 8 heads, plus the query and output vectors
+    assert_allclose(r["latency_s_per_token"], nbytes / 3.35e12 + 5e-6 * 4 * 2 / 8, rtol=1e-12)
+    assert_allclose(r["energy_J_per_token_static"], 70.0 * r["latency_s_per_token"], rtol=1e-12)

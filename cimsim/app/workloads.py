@@ -455,8 +455,8 @@ def char_lm_attention(cfg, gpu: str, batch: int, energy_table: str | None = None
     macro = GainCellMacro(window=cfg.context, head_dim=cfg.d_model // cfg.n_head, tile_keys=16)
     led = macro.ledger(heads)
     g = load_gpu(gpu, tables=tables)
-    ga = gpu_attention(g, window=cfg.context, head_dim=cfg.d_model // cfg.n_head, heads=heads, precision="fp16",
-                       batch=batch, kernel_overhead_s=KERNEL_OVERHEAD_S)
+    ga = gpu_attention(g, window=cfg.context, head_dim=cfg.d_model // cfg.n_head, heads=cfg.n_head,
+                       layers=cfg.n_layer, precision="fp16", batch=batch, kernel_overhead_s=KERNEL_OVERHEAD_S)
     return {
         "rows": [{"system": "gain-cell analog attention (Leroux et al. 2025 macro)", "energy_J_per_token": led.total_J,
                   "latency_s_per_token": macro.latency_s(), "scope": "per-operation (attention macro)",

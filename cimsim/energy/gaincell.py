@@ -211,21 +211,22 @@ class GainCellMacro:
         return d
 
 
-def gpu_attention(gpu: GPU, *, window: int = 1024, head_dim: int = 64, heads: int = STUDY_HEADS,
+def gpu_attention(gpu: GPU, *, window: int = 1024, head_dim: int = 64, heads: int = STUDY_HEADS, layers: int = 1,
                   precision: str = STUDY_GPU_PRECISION, batch: int = STUDY_GPU_BATCH,
                   kernel_overhead_s: float = 0.0, kernels_per_step: int = 4) -> dict[str, Any]:
     """Roofline of one decode step of attention per token and sequence: q K^T and p V over a ``window``-token
-    KV cache of ``heads`` heads (2 x window x head_dim MACs per head; K and V read once per sequence, no
-    reuse across the batch: each sequence has its own cache). ``kernel_overhead_s`` per kernel launch is
-    shared by the ``batch`` sequences of one step (``kernels_per_step`` launches: two cache writes, two
-    matmuls in the study's benchmark). Returns energy per token with and without idle power, latency per
+    KV cache of ``heads`` heads in each of ``layers`` layers (2 x window x head_dim MACs per head; K and V
+    read once per sequence, no reuse across the batch: each sequence has its own cache).
+    ``kernel_overhead_s`` per kernel launch is shared by the ``batch`` sequences of one step
+    (``kernels_per_step`` launches per layer: two cache writes, two matmuls in the study's benchmark). Returns energy per token with and without idle power, latency per
     token, and the roofline's detail."""
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ValueError(f"batch must be an int >= 1, got {batch!r}")
-    rf = roofline([(window, head_dim)] * 2 * heads, gpu, precision=precision, batch=1, kernel_overhead_s=0.0)
-    t_over = kernel_overhead_s * kernels_per_step / batch
+    for name, val in (("batch", batch), ("layers", layers), ("heads", heads)):
+        if isinstance(val, bool) or not isinstance(val, int) or val < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {val!r}")
+    rf = roofline([(window, head_dim)] * 2 * heads * layers, gpu, precision=precision, batch=1, kernel_overhead_s=0.0)
+    t_over = kernel_overhead_s * kernels_per_step * layers / batch
     e_over = gpu.idle_W * t_over
-    return {"gpu": gpu.name, "precision": precision, "batch": batch, "window": window, "heads": heads,
+    return {"gpu": gpu.name, "precision": precision, "batch": batch, "window": window, "heads": heads, "layers": layers,
             "latency_s_per_token": rf["latency_s"] + t_over,
             "energy_J_per_token": rf["energy_J_per_inference"] + e_over,
             "energy_J_per_token_dynamic": rf["energy_J_per_inference_dynamic"],
