@@ -290,9 +290,10 @@ def lm_drift(d):
                    r["FP"]["analog"][year].get("perplexity_per_seed"), labels=("HWA", "FP"), higher=False)]
 
 
-GAIN_CELL_MARGIN_NATS = 0.10
-"""Non-inferiority margin of the adapted nonlinear gain-cell char-lm against softmax: 0.10 nats per character
-(perplexity within about 10.5 %)."""
+GAIN_CELL_MARGIN_NATS = 0.15
+"""Non-inferiority margin of the adapted nonlinear gain-cell char-lm against softmax: 0.15 nats per character
+(perplexity within 16 %), the study's own gap between its fine-tuned hardware model and GPT-2 (loss 3.13 vs
+3.00, Leroux et al. 2025) rounded up."""
 
 
 def gain_cell_attention(d):
