@@ -158,7 +158,7 @@ def test_unreachable_dask_is_one_line_with_nothing_written(tmp_path, capsys, mon
     (["--pue", "0.9"], "--pue must be a finite number >= 1, got 0.9"),
     (["--grid-gco2-per-kwh", "-1"], "--grid-gco2-per-kwh must be a finite number >= 0, got -1.0"),
     (["--batch", "0"], "--batch must be >= 1, got 0"),
-    (["--gpu", "tpu"], "--gpu: unknown GPU 'tpu'; known: h100, a100, orin"),
+    (["--gpu", "tpu"], "--gpu: unknown GPU 'tpu'; known: h100, a100, orin, rtx4090, jetson-nano"),
     (["--plot", "figure.pdf"], "--plot must name a .png file, got 'figure.pdf'"),
 ])
 def test_compare_bad_argument(tmp_path, capsys, monkeypatch, args, message):
