@@ -1,4 +1,4 @@
-"""Plotting helpers that only the experiments use.
+"""Helpers that only the experiments use: plotting, and the char-lm that lm-drift and gain-cell-attention share.
 
 Result writing shared with the rest of the application (provenance, atomic JSON, figure saving, JSON then
 figure) lives in ``cimsim.app.results``.
@@ -30,3 +30,15 @@ def time_axis(ax, t_s, labels, ylabel: str) -> None:
     ax.set_xlabel("time after programming")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
+
+
+def char_lm(data, settings: dict, seed: int):
+    """The corpus (Debian's fortunes, or ``data``), the char-lm configuration of ``settings`` (fp_steps,
+    hwa_steps) and its trained FP and HWA weights (cimsim.jx.lm.train_char_lm, cached): (corpus, cfg, trained)."""
+    from cimsim.jx.lm import CharLMConfig, train_char_lm
+    from cimsim.workloads.corpus import load_corpus, split_corpus
+
+    text, name = load_corpus(data)
+    corpus = split_corpus(text, name)
+    cfg = CharLMConfig(vocab=len(corpus.vocab), fp_steps=settings["fp_steps"], hwa_steps=settings["hwa_steps"])
+    return corpus, cfg, train_char_lm(corpus, cfg, seed=seed)

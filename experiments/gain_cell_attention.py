@@ -37,6 +37,8 @@ import numpy as np
 
 from cimsim.app.results import finish, provenance, pyplot, save_figure
 
+from ._common import char_lm
+
 NAME = "gain-cell-attention"
 SETTINGS = {True: dict(fp_steps=150, hwa_steps=50, linear_steps=150, match_steps=20, nonlinear_steps=100,
                        windows=64),
@@ -80,23 +82,8 @@ def adapt(corpus, cfg, fp, s: dict, seed: int, progress: bool = True) -> dict:
 
     # step 2: output scalers of the nonlinear model matched to the linear model's per-head statistics
     def head_outputs(att):
-        from cimsim.jx.gaincell import gain_cell_attention
-        from cimsim.jx.lm import _ln
-
-        def run(p, x):
-            B, T = x.shape
-            h = jnp.take(p["tok"], x, axis=0) + p["pos"][:T]
-            outs = []
-            for blk in p["blocks"]:
-                z = _ln(h, blk["ln1_g"], blk["ln1_b"])
-                q, k, v = (jnp.reshape(z @ blk[w], (B, T, cfg.n_head, -1)) for w in ("wq", "wk", "wv"))
-                o = gain_cell_attention(q, k, v, blk["gc"], att)
-                outs.append(o)
-                h = h + o.reshape(B, T, -1) @ blk["wo"]
-                z = _ln(h, blk["ln2_g"], blk["ln2_b"])
-                h = h + jax.nn.gelu(z @ blk["w1"] + blk["b1"]) @ blk["w2"] + blk["b2"]
-            return outs
-        return jax.jit(run)
+        apply = make_apply(cfg, att, attention_outputs=True)
+        return jax.jit(lambda p, x: apply(p, x)[1])
 
     run_lin, run_nl = head_outputs(lin_cfg), head_outputs(nl_cfg)
     init_nl = {**lin, "blocks": [{**b, "gc": {**b["gc"], "o_a": b["gc"]["o_a"] / nl_cfg.read.linear_slope}}
@@ -210,14 +197,10 @@ def energy() -> dict:
 
 def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, data: str | Path | None = None) -> Path:
     """Trains (or loads) the FP char-lm, adapts it to gain-cell attention, evaluates, prices."""
-    from cimsim.jx.lm import CharLMConfig, train_char_lm
-    from cimsim.workloads.corpus import load_corpus, split_corpus, tiled_windows
+    from cimsim.workloads.corpus import tiled_windows
 
     s = SETTINGS[bool(quick)]
-    text, name = load_corpus(data)
-    corpus = split_corpus(text, name)
-    cfg = CharLMConfig(vocab=len(corpus.vocab), fp_steps=s["fp_steps"], hwa_steps=s["hwa_steps"])
-    trained = train_char_lm(corpus, cfg, seed=seed)
+    corpus, cfg, trained = char_lm(data, s, seed)
     adapted = adapt(corpus, cfg, trained["fp"], s, seed)
     lin_cfg, nl_cfg = _attention_cfgs(cfg.context)
     P = adapted["params"]

@@ -26,7 +26,7 @@ import numpy as np
 
 from cimsim.app.results import finish, provenance, pyplot, save_figure
 
-from ._common import time_axis
+from ._common import char_lm, time_axis
 
 NAME = "lm-drift"
 YEAR = 365.25 * 86400
@@ -37,14 +37,11 @@ SETTINGS = {True: dict(fp_steps=150, hwa_steps=50, seeds=3, windows=64),
 
 def main(seed: int = 0, out_dir: str | Path = "results", quick: bool = False, data: str | Path | None = None) -> Path:
     """Trains (or loads from the cache) the FP and HWA char-lm, evaluates both on PCM at four times."""
-    from cimsim.jx.lm import CharLMConfig, evaluate_arms, train_char_lm
-    from cimsim.workloads.corpus import load_corpus, split_corpus, tiled_windows
+    from cimsim.jx.lm import evaluate_arms
+    from cimsim.workloads.corpus import tiled_windows
 
     s = SETTINGS[bool(quick)]
-    text, name = load_corpus(data)
-    corpus = split_corpus(text, name)
-    cfg = CharLMConfig(vocab=len(corpus.vocab), fp_steps=s["fp_steps"], hwa_steps=s["hwa_steps"])
-    trained = train_char_lm(corpus, cfg, seed=seed)
+    corpus, cfg, trained = char_lm(data, s, seed)
     x, y = tiled_windows(corpus.encode(corpus.held_out), cfg.context, s["windows"])
     results = evaluate_arms(cfg, {"FP": trained["fp"], "HWA": trained["hwa"]}, x, y, times_s=tuple(TIMES.values()),
                             seeds=s["seeds"], seed=10_000 + seed, progress=True)

@@ -90,8 +90,9 @@ def _ln(x, g, b, eps=1e-5):
     return (x - mu) / jnp.sqrt(var + eps) * g + b
 
 
-def make_apply(cfg: CharLMConfig, attention=None) -> Callable:
-    """``apply(params, ids) -> logits`` for ids (batch, T <= context).
+def make_apply(cfg: CharLMConfig, attention=None, *, attention_outputs: bool = False) -> Callable:
+    """``apply(params, ids) -> logits`` for ids (batch, T <= context); with ``attention_outputs``,
+    ``(logits, [each block's attention output, (batch, T, heads, head_dim)])``.
 
     ``attention``: None for softmax attention (digital), or a cimsim.jx.gaincell.GainCellAttentionConfig for
     gain-cell analog attention, whose per-head scalers each block holds under "gc" (``with_scalers``).
@@ -107,19 +108,23 @@ def make_apply(cfg: CharLMConfig, attention=None) -> Callable:
         B, T = ids.shape
         x = jnp.take(params["tok"], ids, axis=0) + params["pos"][:T]
         mask = jnp.tril(jnp.ones((T, T), bool))
+        outs = []
         for blk in params["blocks"]:
             h = _ln(x, blk["ln1_g"], blk["ln1_b"])
             q, k, v = (jnp.reshape(h @ blk[w], (B, T, H, -1)) for w in ("wq", "wk", "wv"))
             if attention is None:
                 s = jnp.einsum("bthd,bshd->bhts", q, k) / jnp.sqrt(q.shape[-1])
                 p = jax.nn.softmax(jnp.where(mask, s, -1e9), axis=-1)
-                a = jnp.einsum("bhts,bshd->bthd", p, v).reshape(B, T, -1)
+                a = jnp.einsum("bhts,bshd->bthd", p, v)
             else:
-                a = gain_cell_attention(q, k, v, blk["gc"], attention).reshape(B, T, -1)
+                a = gain_cell_attention(q, k, v, blk["gc"], attention)
+            outs.append(a)
+            a = a.reshape(B, T, -1)
             x = x + a @ blk["wo"]
             h = _ln(x, blk["ln2_g"], blk["ln2_b"])
             x = x + jax.nn.gelu(h @ blk["w1"] + blk["b1"]) @ blk["w2"] + blk["b2"]
-        return _ln(x, params["lnf_g"], params["lnf_b"]) @ params["head"]
+        logits = _ln(x, params["lnf_g"], params["lnf_b"]) @ params["head"]
+        return (logits, outs) if attention_outputs else logits
 
     return apply
 
