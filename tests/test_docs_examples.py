@@ -127,6 +127,19 @@ def _equinox(lines, data, page, index):
     assert all(0.0 <= a <= 0.3 for a in accs)  # an untrained network: about chance (0.1)
 
 
+def _torch_hwa(lines, data, page, index):
+    code = _blocks(page)[index]
+    # a torch model on crossbars and trained hardware-aware in <= 10 lines (issue: from PyTorch)
+    on_tiles = code[code.index("model, params = "):code.index("for t_s in")].strip().splitlines()
+    assert len(on_tiles) <= 10
+    accs = [float(line.rsplit(":", 1)[1]) for line in lines[:3]]
+    assert all(a > 0.9 for a in accs) and accs[2] <= accs[0] + 0.01  # trained; a year of drift costs, if anything
+    assert "(32, 64)" in lines[4] and "analog  [0.weight]" in lines[4] and "analog  [2.weight]" in lines[5]
+    assert lines[-1] == "analog share of the MACs: 100.0 %"
+    # the weights loaded back into torch: torch's own forward is the trained model's digital forward
+    assert data["torch_vs_digital"] < 1e-5 * data["scale"]
+
+
 def _user_workload(lines, data, page, index):
     # the protocol's keys, and the ridge classifier as good as the page says digitally (89 %)
     assert data["keys"] == ["apply", "name", "params", "x", "y"] and data["n"] == 497
@@ -142,6 +155,10 @@ def _gain_cell_lm(lines, data, page, index):
 
 CHECKS = {
     ("docs/jax.md", 0): ("", _gain_cell_lm),
+    ("docs/from-pytorch-and-nir.md", 0): (
+        "_ref = net(torch.from_numpy(x_te)).detach().numpy()\n"
+        "_probe = {'torch_vs_digital': float(np.abs(_ref - np.asarray(model.digital(state.params, x_te))).max()),\n"
+        "          'scale': float(np.abs(_ref).max())}", _torch_hwa),
     ("README.md", 0): ("_probe = {'tile_rows': cimsim.presets.PCM.tile_rows}", _readme),
     ("docs/architecture.md", 0): (
         "_probe = {'shape': list(y.shape), 'finite': bool(np.all(np.isfinite(np.asarray(y))))}", _fefet),

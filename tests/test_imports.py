@@ -65,3 +65,9 @@ def test_threading_layer_chosen_at_first_launch():
 ])
 def test_user_threading_layer_is_left_alone(pre, env, expected):
     assert _run(LAUNCH.format(pre=pre), **env) == expected
+
+
+def test_import_cimsim_jx_loads_no_torch():
+    """The PyTorch bridge is optional: ``cimsim.jx`` (and snn.jx) import without torch or torchax."""
+    assert _run("import sys, cimsim.jx, snn.jx; print(sorted(m for m in ('torch', 'torchax', 'nir') "
+                "if m in sys.modules))") == "[]"

@@ -100,7 +100,7 @@ def init_state(params, optimizer: optax.GradientTransformation, key: jax.Array) 
 
 
 def _step(state: TrainState, x: jax.Array, y: jax.Array, mask: jax.Array | None, forward: Callable, optimizer,
-          hwa) -> tuple[TrainState, jax.Array]:
+          hwa, clip: Callable | None = None) -> tuple[TrainState, jax.Array]:
     key, sub = jax.random.split(state.key)
 
     def loss_fn(params):
@@ -110,20 +110,26 @@ def _step(state: TrainState, x: jax.Array, y: jax.Array, mask: jax.Array | None,
     loss, grads = jax.value_and_grad(loss_fn)(state.params)
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    params = clip_weights(params, None if hwa is None else hwa.clip_sigma)
+    params = (clip_weights if clip is None else clip)(params, None if hwa is None else hwa.clip_sigma)
     return TrainState(params, opt_state, state.step + 1, key), loss
 
 
-@partial(jax.jit, static_argnames=("forward", "optimizer", "hwa"))
-def update(state: TrainState, x: jax.Array, y: jax.Array, *, forward: Callable, optimizer, hwa) -> tuple[TrainState, jax.Array]:
-    """One optimizer step on a mini-batch; returns the new state and the loss."""
-    return _step(state, x, y, None, forward, optimizer, hwa)
+@partial(jax.jit, static_argnames=("forward", "optimizer", "hwa", "clip"))
+def update(state: TrainState, x: jax.Array, y: jax.Array, *, forward: Callable, optimizer, hwa,
+           clip: Callable | None = None) -> tuple[TrainState, jax.Array]:
+    """One optimizer step on a mini-batch; returns the new state and the loss.
+
+    ``forward(params, x, key, hwa)`` gives the logits; ``clip(params, clip_sigma)`` clips the weights after
+    the step (default: ``clip_weights`` of a (W, b) list; ``model.clip_weights`` for an AnalogModel)."""
+    return _step(state, x, y, None, forward, optimizer, hwa, clip)
 
 
-@partial(jax.jit, static_argnames=("forward", "optimizer", "hwa", "batch"))
+@partial(jax.jit, static_argnames=("forward", "optimizer", "hwa", "batch", "clip"))
 def train_epoch(state: TrainState, x: jax.Array, y: jax.Array, key: jax.Array, *, forward: Callable, optimizer, hwa,
-                batch: int) -> tuple[TrainState, jax.Array]:
+                batch: int, clip: Callable | None = None) -> tuple[TrainState, jax.Array]:
     """One epoch compiled as a single ``lax.scan`` over shuffled mini-batches (no per-step Python dispatch).
+
+    ``forward`` and ``clip`` as in ``update``.
 
     The last, partial mini-batch is padded and masked out of the loss, so every step is the mean loss over
     the real samples of its batch, as in a step-by-step loop. Returns the new state and the step losses.
@@ -135,7 +141,7 @@ def train_epoch(state: TrainState, x: jax.Array, y: jax.Array, key: jax.Array, *
 
     def body(state, inputs):
         idx, m = inputs
-        return _step(state, x[idx], y[idx], m, forward, optimizer, hwa)
+        return _step(state, x[idx], y[idx], m, forward, optimizer, hwa, clip)
 
     return jax.lax.scan(body, state, (order.reshape(steps, batch), mask))
 
