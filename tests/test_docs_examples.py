@@ -140,6 +140,14 @@ def _torch_hwa(lines, data, page, index):
     assert data["torch_vs_digital"] < 1e-5 * data["scale"]
 
 
+def _nir_round_trip(lines, data, page, index):
+    assert "'delay_1': 'Delay'" in lines[0] and "'neuron_1': 'LIF'" in lines[0]
+    brian2 = [int(v) for v in lines[1].split("[")[1].split("]")[0].split(",")]
+    assert lines[1].endswith("equal to JAX: True") and min(brian2) > 100
+    ours = [int(v) for v in lines[2].split("[")[1].split("]")[0].split(",")]
+    assert all(abs(a - b) <= 0.005 * b for a, b in zip(ours, brian2))
+
+
 def _user_workload(lines, data, page, index):
     # the protocol's keys, and the ridge classifier as good as the page says digitally (89 %)
     assert data["keys"] == ["apply", "name", "params", "x", "y"] and data["n"] == 497
@@ -155,6 +163,7 @@ def _gain_cell_lm(lines, data, page, index):
 
 CHECKS = {
     ("docs/jax.md", 0): ("", _gain_cell_lm),
+    ("docs/from-pytorch-and-nir.md", 1): ("", _nir_round_trip),
     ("docs/from-pytorch-and-nir.md", 0): (
         "_ref = net(torch.from_numpy(x_te)).detach().numpy()\n"
         "_probe = {'torch_vs_digital': float(np.abs(_ref - np.asarray(model.digital(state.params, x_te))).max()),\n"
