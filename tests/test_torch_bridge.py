@@ -140,7 +140,7 @@ def test_hwa_training_of_a_torch_model_follows_the_jax_model():
             return model.clip_weights(optax.apply_updates(params, updates), hwa.clip_sigma), state
 
         key = jax.random.PRNGKey(1)
-        for _ in range(6):
+        for _ in range(3):
             for s in range(0, 1344, 64):
                 key, sub = jax.random.split(key)
                 params, state = step(params, state, x_tr[s:s + 64], y_tr[s:s + 64], sub)
@@ -150,8 +150,8 @@ def test_hwa_training_of_a_torch_model_follows_the_jax_model():
 
     p_t, acc_t = train(t_model, t_params)
     p_j, acc_j = train(j_model, t_params)
-    assert acc_j > 0.88 and abs(acc_t - acc_j) <= 0.01, (acc_t, acc_j)
-    for k in p_t:  # the same path, to float32 rounding accumulated over 126 steps
+    assert acc_j > 0.85 and abs(acc_t - acc_j) <= 0.01, (acc_t, acc_j)
+    for k in p_t:  # the same path, to float32 rounding accumulated over 63 steps
         np.testing.assert_allclose(np.asarray(p_t[k]), np.asarray(p_j[k]), rtol=0, atol=1e-3)
     # the trained parameters go back into torch; torch's forward is the JAX model's digital forward
     m.load_state_dict(torch_state_dict(m, p_t))
