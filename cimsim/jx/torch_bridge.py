@@ -45,9 +45,13 @@ def _torch():
     return torch, torchax
 
 
-def _check_module(module, torch) -> None:
+def _require_module(module, torch) -> None:
     if not isinstance(module, torch.nn.Module):
         raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+
+
+def _check_module(module, torch) -> None:
+    _require_module(module, torch)
     if module.training:
         drop = [n for n, m in module.named_modules()
                 if isinstance(m, torch.nn.modules.dropout._DropoutNd) and m.p > 0]
@@ -116,11 +120,9 @@ def torch_state_dict(module, params: dict[str, Any]) -> dict:
     ``params``. Every parameter of the module must be in ``params`` (names as ``from_torch`` gave them).
     """
     torch, _ = _torch()
-    if not isinstance(module, torch.nn.Module):
-        raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    first = {}  # id of a parameter -> the name it appears under (named_parameters removes duplicates)
-    for name, p in module.named_parameters():
-        first[id(p)] = name
+    _require_module(module, torch)
+    # id of a parameter -> the name it appears under (named_parameters removes duplicates)
+    first = {id(p): name for name, p in module.named_parameters()}
     unknown = sorted(set(params) - set(first.values()))
     if unknown:
         raise ValueError(f"params has names that are not parameters of the module: {unknown}")

@@ -34,6 +34,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from cimsim import _validate as v
+
 from ..network import DT_S
 from .layers import SpikingConfig
 
@@ -63,8 +65,7 @@ def to_nir(params, config: SpikingConfig, *, dt_s: float = DT_S):
     nir = _nir()
     if not isinstance(config, SpikingConfig):
         raise ValueError(f"config must be a SpikingConfig, got {type(config).__name__}")
-    if not (isinstance(dt_s, (int, float)) and dt_s > 0):
-        raise ValueError(f"dt_s must be a positive number of seconds, got {dt_s!r}")
+    v.positive("dt_s", dt_s)
     if config.reset != "subtract":
         raise ValueError("config.reset='zero' drops the synaptic input of the spike step (snn.jx.layers), which a "
                          "NIR graph cannot express; export a network with reset='subtract'")
@@ -133,6 +134,19 @@ def _chain(graph) -> list[str]:
     return order
 
 
+def _read(graph) -> tuple[Any, dict]:
+    """The graph (read from a file when given a path) and its ``metadata["cimsim"]`` ({} when absent)."""
+    nir = _nir()
+    if not isinstance(graph, nir.NIRGraph):
+        graph = nir.read(graph)
+    return graph, dict(dict(getattr(graph, "metadata", {}) or {}).get("cimsim") or {})
+
+
+def _pair(x) -> tuple[int, int]:
+    """A NIR size given as one number or two (height, width) as two ints."""
+    return tuple(int(a) for a in np.broadcast_to(np.asarray(x), (2,)))
+
+
 def _arr(x) -> np.ndarray:
     return np.asarray(x, np.float64)
 
@@ -187,8 +201,8 @@ class NIRNetwork:
                     state[n] = jnp.concatenate([buf[1:], h[None]], axis=0)
                     h = buf[0]
                 elif kind in ("IF", "LIF"):
-                    v, s = self._neuron(node, state[n], h, dtype)
-                    state[n] = v
+                    vm, s = self._neuron(node, state[n], h, dtype)
+                    state[n] = vm
                     spikes[n] = h = s
                 else:
                     h = _synapse(node, kind, h, dtype)
@@ -204,29 +218,33 @@ class NIRNetwork:
         return int(round(steps))
 
     def _shapes(self, in_shape, dtype) -> dict[str, tuple]:
-        shapes, h = {}, jnp.zeros(in_shape, dtype)
-        for n in self.order:
-            node = self.graph.nodes[n]
-            kind = type(node).__name__
-            if kind not in ("IF", "LIF", "Delay", "Input", "Output"):
-                h = _synapse(node, kind, h, dtype)
-            shapes[n] = h.shape
-        return shapes
+        """Each node's output shape for one step's input (traced abstractly: no arithmetic is done)."""
+        def values(h):
+            out = {}
+            for n in self.order:
+                node = self.graph.nodes[n]
+                kind = type(node).__name__
+                if kind not in ("IF", "LIF", "Delay", "Input", "Output"):
+                    h = _synapse(node, kind, h, dtype)
+                out[n] = h
+            return out
 
-    def _neuron(self, node, v, i, dtype):
+        return {n: a.shape for n, a in jax.eval_shape(values, jax.ShapeDtypeStruct(in_shape, dtype)).items()}
+
+    def _neuron(self, node, vm, i, dtype):
         dt = self.dt_s
         if type(node).__name__ == "LIF":
             a = jnp.asarray(dt / _arr(node.tau), dtype)  # dt / tau per neuron
-            v = (1 - a) * v + a * (jnp.asarray(_arr(node.v_leak), dtype) + jnp.asarray(_arr(node.r), dtype) * i)
+            vm = (1 - a) * vm + a * (jnp.asarray(_arr(node.v_leak), dtype) + jnp.asarray(_arr(node.r), dtype) * i)
         else:
-            v = v + jnp.asarray(dt * _arr(node.r), dtype) * i
+            vm = vm + jnp.asarray(dt * _arr(node.r), dtype) * i
         thr = jnp.asarray(_arr(node.v_threshold), dtype)
-        s = (v > thr).astype(dtype)
+        s = (vm > thr).astype(dtype)
         if self.reset == "subtract":
-            v = v - thr * s
+            vm = vm - thr * s
         else:
-            v = jnp.where(s > 0, jnp.asarray(_arr(node.v_reset), dtype), v)
-        return v, s
+            vm = jnp.where(s > 0, jnp.asarray(_arr(node.v_reset), dtype), vm)
+        return vm, s
 
     def counts(self, spikes: dict) -> dict[str, np.ndarray]:
         """Spike counts per neuron node, summed over time: {name: (batch, *shape)} int64."""
@@ -247,22 +265,15 @@ def _synapse(node, kind: str, h, dtype):
         end = node.end_dim % (h.ndim - 1) + 1
         return h.reshape(h.shape[:start] + (-1,) + h.shape[end + 1:])
     if kind == "Conv2d":
-        if isinstance(node.padding, str):
-            pad = node.padding.upper()
-        else:
-            p = np.broadcast_to(np.asarray(node.padding), (2,))
-            pad = [(int(p[0]), int(p[0])), (int(p[1]), int(p[1]))]
+        pad = node.padding.upper() if isinstance(node.padding, str) else [(p, p) for p in _pair(node.padding)]
         y = jax.lax.conv_general_dilated(
-            h, jnp.asarray(_arr(node.weight), dtype), tuple(np.broadcast_to(np.asarray(node.stride), (2,)).tolist()),
-            pad, rhs_dilation=tuple(np.broadcast_to(np.asarray(node.dilation), (2,)).tolist()),
+            h, jnp.asarray(_arr(node.weight), dtype), _pair(node.stride), pad, rhs_dilation=_pair(node.dilation),
             dimension_numbers=("NCHW", "OIHW", "NCHW"), feature_group_count=int(node.groups))
         return y + jnp.asarray(_arr(node.bias), dtype)[None, :, None, None]
     if kind in ("SumPool2d", "AvgPool2d"):
-        k = tuple(int(a) for a in np.broadcast_to(np.asarray(node.kernel_size), (2,)))
-        st = tuple(int(a) for a in np.broadcast_to(np.asarray(node.stride), (2,)))
-        p = np.broadcast_to(np.asarray(node.padding), (2,))
+        k, st, p = _pair(node.kernel_size), _pair(node.stride), _pair(node.padding)
         y = jax.lax.reduce_window(h, jnp.asarray(0, dtype), jax.lax.add, (1, 1) + k, (1, 1) + st,
-                                  ((0, 0), (0, 0), (int(p[0]), int(p[0])), (int(p[1]), int(p[1]))))
+                                  ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
         return y / (k[0] * k[1]) if kind == "AvgPool2d" else y
     raise NotImplementedError(f"NIR node {kind}")  # pragma: no cover - _chain refuses it first
 
@@ -276,13 +287,9 @@ def from_nir(graph, *, dt_s: float | None = None, reset: str | None = None) -> N
             has no time step of its own: the one its writer discretized with is the one that reproduces it.
         reset: "zero" (NIR's reset to v_reset) or "subtract"; default the graph's metadata, else "zero".
     """
-    nir = _nir()
-    if not isinstance(graph, nir.NIRGraph):
-        graph = nir.read(graph)
-    meta = dict(getattr(graph, "metadata", {}) or {}).get("cimsim", {})
+    graph, meta = _read(graph)
     dt_s = float(meta.get("dt_s", 1e-4)) if dt_s is None else dt_s
-    if not (isinstance(dt_s, (int, float)) and dt_s > 0):
-        raise ValueError(f"dt_s must be a positive number of seconds, got {dt_s!r}")
+    v.positive("dt_s", dt_s)
     reset = str(meta.get("reset", "zero")) if reset is None else reset
     if reset not in ("zero", "subtract"):
         raise ValueError(f"reset must be 'zero' or 'subtract', got {reset!r}")
@@ -293,10 +300,7 @@ def to_spiking(graph) -> tuple[list[tuple[np.ndarray, np.ndarray]], SpikingConfi
     """A graph of ``to_nir``'s form as snn.jx (params, SpikingConfig): runs on snn.jx.run and on Brian2.
 
     Raises NotImplementedError for other graphs (run those with ``from_nir``)."""
-    nir = _nir()
-    if not isinstance(graph, nir.NIRGraph):
-        graph = nir.read(graph)
-    meta = dict(getattr(graph, "metadata", {}) or {}).get("cimsim")
+    graph, meta = _read(graph)
     if not meta:
         raise NotImplementedError("this graph was not written by snn.jx.nirgraph.to_nir (no metadata['cimsim']); "
                                   "run it with from_nir")
