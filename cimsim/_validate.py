@@ -146,12 +146,13 @@ def time_or_traced(name: str, value: Any) -> Any:
     return time_s(name, value)
 
 
-def training_inputs(x: Any, y: Any, *, epochs: Any, batch: Any, lr: Any) -> tuple[np.ndarray, np.ndarray]:
+def training_inputs(x: Any, y: Any, *, epochs: Any, batch: Any, lr: Any,
+                    ndim: tuple[int, ...] = (2,)) -> tuple[np.ndarray, np.ndarray]:
     """Checks a training loop's arguments (shared by cimsim.jx.fit and snn.jx.fit); returns x (float64) and y."""
     integer_at_least("epochs", epochs, 1)
     integer_at_least("batch", batch, 1)
     positive("lr", lr)
-    x = finite_array("x", x, ndim=(2,))
+    x = finite_array("x", x, ndim=ndim)
     y = np.asarray(y)
     if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"y must be integer labels of shape ({x.shape[0]},) to match x {x.shape}, got {y.dtype} {y.shape}")

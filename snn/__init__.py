@@ -9,9 +9,10 @@ from .convert import ConvertedSNN, convert_mlp, normalization_scales
 from .counts import EventCounts
 from .network import ENCODERS, NEURONS, simulate
 from .result import SimResult
+from .synapses import Conv2d, Dense
 
-__all__ = ["ConvertedSNN", "ENCODERS", "EventCounts", "NEURONS", "SimResult", "convert_mlp", "normalization_scales",
-           "simulate"]
+__all__ = ["Conv2d", "ConvertedSNN", "Dense", "ENCODERS", "EventCounts", "NEURONS", "SimResult", "convert_mlp",
+           "normalization_scales", "simulate"]
 
 
 def __getattr__(name: str):

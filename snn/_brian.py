@@ -9,6 +9,7 @@ import time
 import numpy as np
 
 from ._brian_state import brian2_settings
+from . import synapses
 from .result import SimResult
 
 
@@ -24,6 +25,24 @@ def _blocks(samples: int, n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarr
     pre = (s * n_pre + np.arange(n_pre)[None, :, None] + 0 * np.arange(n_post)[None, None, :]).ravel()
     post = (s * n_post + 0 * np.arange(n_pre)[None, :, None] + np.arange(n_post)[None, None, :]).ravel()
     return pre, post
+
+
+def _connect(W, samples: int, in_shape: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """(pre, post, w) of every synapse of all sample copies, and each presynaptic unit's out-degree (None: all-to-all)."""
+    if not isinstance(W, (synapses.Dense, synapses.Conv2d)):
+        pre, post = _blocks(samples, W.shape[1], W.shape[0])
+        return pre, post, np.tile(W.T[None, :, :], (samples, 1, 1)).ravel(), None
+    pre, post, kidx = W.connections(in_shape)
+    n_pre, n_post = int(np.prod(in_shape)), int(np.prod(W.out_shape(in_shape)))
+    s = np.repeat(np.arange(samples), pre.size)
+    w = np.asarray(W.weight, np.float64).ravel()[kidx]
+    return (s * n_pre + np.tile(pre, samples), s * n_post + np.tile(post, samples), np.tile(w, samples),
+            np.bincount(pre, minlength=n_pre))
+
+
+def _neuron_bias(W, b, shape: tuple) -> np.ndarray:
+    """One bias per neuron of a layer of ``shape``: a Conv2d's is per channel, the same at every position."""
+    return np.repeat(b, int(np.prod(shape[1:]))) if isinstance(W, synapses.Conv2d) else b
 
 
 def run(weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, rng, target, count_on_pre,
@@ -47,7 +66,11 @@ def run(weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, 
 def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, threshold, rng, target, count_on_pre,
          input_spikes, record_units, standalone=None):
     samples = x.shape[0]
-    sizes = (weights[0].shape[1],) + tuple(W.shape[0] for W in weights)
+    shapes = synapses.shapes(weights, x.shape[1:])
+    sizes = tuple(int(np.prod(sh)) for sh in shapes)
+    x_flat = x.reshape(samples, -1)
+    if input_spikes is not None:
+        input_spikes = input_spikes.reshape(steps, samples, -1)
     dt = 1 * b2.ms
     leak = "dv/dt = -v / tau : 1 (unless refractory)" if neuron == "lif" else "v : 1"
     eqs = leak + "\nb : 1 (constant)\nnev : 1"
@@ -56,33 +79,36 @@ def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, thresh
     objects, groups, monitors = [], [], []
     try:
         for k, (W, b) in enumerate(zip(weights, biases)):
-            n = W.shape[0]
+            n = sizes[k + 1]
             G = b2.NeuronGroup(samples * n, eqs, threshold=f"v >= {threshold!r}", reset=reset_code, method="exact",
                                namespace=ns, dt=dt, name=f"layer{k + 1}")
-            G.b = np.tile(b, samples)
+            G.b = np.tile(_neuron_bias(W, b, shapes[k + 1]), samples)
             G.run_regularly("v += b", when="start", dt=dt)
             groups.append(G)
             objects.append(G)
         if encoder == "current":
             # analog input: the first layer's input current W1 x is added every step with its bias
-            groups[0].b = (x @ weights[0].T + biases[0]).ravel()
+            W0, b0 = weights[0], _neuron_bias(weights[0], biases[0], shapes[1])
+            drive = (synapses.apply(W0, x_flat, shapes[0]) if isinstance(W0, (synapses.Dense, synapses.Conv2d))
+                     else x_flat @ W0.T)
+            groups[0].b = (drive + b0).ravel()
             pre_group, first_w = None, 1
         else:
-            fire = rng.random((steps, samples, sizes[0])) < x[None, :, :] if input_spikes is None else input_spikes
+            fire = rng.random((steps, samples, sizes[0])) < x_flat[None, :, :] if input_spikes is None else input_spikes
             t_idx, s_idx, u_idx = np.nonzero(fire)
             pre_group = b2.SpikeGeneratorGroup(samples * sizes[0], s_idx * sizes[0] + u_idx, t_idx * dt, dt=dt,
                                                name="input")
             objects.append(pre_group)
             first_w = 0
         layer_groups = ([pre_group] if pre_group is not None else []) + groups
+        degrees = [None] * len(weights)
         for k in range(first_w, len(weights)):
             src, dst = (pre_group if k == 0 else groups[k - 1]), groups[k]
-            W = weights[k]
             on_pre = "v_post += w" + ("\nnev_post += 1" if count_on_pre else "")
             S = b2.Synapses(src, dst, "w : 1", on_pre=on_pre, dt=dt, name=f"syn{k}")
-            pre, post = _blocks(samples, W.shape[1], W.shape[0])
+            pre, post, w, degrees[k] = _connect(weights[k], samples, shapes[k])
             S.connect(i=pre, j=post)
-            S.w = np.tile(W.T[None, :, :], (samples, 1, 1)).ravel()
+            S.w = w
             objects.append(S)
         for g in layer_groups:
             m = b2.SpikeMonitor(g, name=f"spikes_{g.name}")
@@ -112,9 +138,22 @@ def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, thresh
         idx = np.asarray(m.i[:], dtype=np.int64)
         layer_steps.append((np.rint(np.asarray(m.t[:] / dt)).astype(np.int64), idx // n))
         layer_units.append(idx % n)
+    fanout, input_synapses = None, None
+    if any(isinstance(W, (synapses.Dense, synapses.Conv2d)) for W in weights):  # out-degree of every spike
+        fanout = []
+        for j, units in enumerate(layer_units):
+            k = j + first_w  # the synapse layer this spiking layer feeds
+            if k >= len(weights):
+                fanout.append(np.zeros(units.size, np.int64))
+            else:
+                deg = degrees[k] if degrees[k] is not None else np.full(sizes[k], sizes[k + 1])
+                fanout.append(deg[units].astype(np.int64))
+        fanout = tuple(fanout)
+        if encoder == "current":
+            input_synapses = int(synapses.as_synapse(weights[0]).connections(shapes[0])[0].size)
     result = SimResult(out_spike_steps=np.stack([i_out // n_out, i_out % n_out, t_out]), out_v=out_v,
                        layer_spike_steps=tuple(layer_steps), sizes=sizes, steps=steps, samples=samples,
-                       encoder=encoder, wall_s=wall)
+                       encoder=encoder, wall_s=wall, spike_fanout=fanout, input_synapses=input_synapses)
     if count_on_pre:
         object.__setattr__(result, "on_pre_events", int(sum(float(np.sum(g.nev[:])) for g in groups)))
     if record_units:

@@ -11,16 +11,19 @@ Encoders: "current" (analog: the first layer receives W1 x + b1 as a current eve
 computed once per input and held, so its MACs are counted once per inference as input_macs) or "poisson"
 (each input emits a spike per step with probability x, drawn from the caller's numpy generator and fed as explicit spike times, so Brian2's own random state is never used; or,
 given ``input_spikes``, exactly the spikes of that raster: a latency code, or another simulator's draws).
-Synapses: current-based, instantaneous (v_post += w on a presynaptic spike).
+Synapses: current-based, instantaneous (v_post += w on a presynaptic spike); all-to-all, or convolutional
+and pooled (snn.synapses), where a spike is priced by its unit's out-degree.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
 from cimsim import _validate as v
 
-from . import _brian
+from . import _brian, synapses
 from .result import SimResult
 
 ENCODERS = ("current", "poisson")
@@ -37,10 +40,12 @@ def simulate(weights, biases, x, *, steps: int, encoder: str = "current", neuron
     """Runs a converted network on a batch of inputs for ``steps`` time steps.
 
     Args:
-        weights: per layer (out, in) arrays, already normalized (threshold = 1).
-        biases: per layer (out,) arrays, added to the membrane every step.
-        x: inputs (samples, n_in), in [0, 1] for the Poisson encoder; for a converted network, the input
-            divided by lambda_0 (``ConvertedSNN.encode``, or run ``ConvertedSNN.simulate``).
+        weights: per layer (out, in) arrays, already normalized (threshold = 1), or convolutional and pooled
+            layers (``snn.Conv2d``, ``snn.Dense``: snn.synapses), run as one Brian2 synapse per connection.
+        biases: per layer (out,) arrays (a Conv2d's: one per output channel), added to the membrane every step.
+        x: inputs (samples, n_in), or (samples, channels, height, width) before a convolution; in [0, 1]
+            for the Poisson encoder; for a converted network, the input divided by lambda_0
+            (``ConvertedSNN.encode``, or run ``ConvertedSNN.simulate``).
         steps: time steps T (>= 1).
         encoder: "current" or "poisson"; neuron: "if" or "lif"; reset: "subtract" or "zero".
         tau_s: membrane time constant of "lif" (s).
@@ -89,18 +94,30 @@ def _validate(weights, biases, x, steps, encoder, neuron, reset, tau_s, threshol
     v.positive("threshold", threshold)
     if len(weights) < 1 or len(weights) != len(biases):
         raise ValueError(f"weights and biases must be non-empty lists of equal length, got {len(weights)} and {len(biases)}")
-    Ws = [v.finite_array(f"weights[{k}]", W, ndim=(2,)) for k, W in enumerate(weights)]
-    bs = [v.finite_array(f"biases[{k}]", b, ndim=(1,)) for k, b in enumerate(biases)]
-    for k, (W, b) in enumerate(zip(Ws, bs)):
-        if b.shape[0] != W.shape[0]:
-            raise ValueError(f"biases[{k}] must have {W.shape[0]} entries to match weights[{k}] {W.shape}, got {b.shape[0]}")
-        if k and W.shape[1] != Ws[k - 1].shape[0]:
-            raise ValueError(f"layer sizes do not chain: weights[{k - 1}] has {Ws[k - 1].shape[0]} outputs, "
-                             f"weights[{k}] expects {W.shape[1]} inputs")
-    x = v.finite_array("x", x, ndim=(2,))
-    if x.shape[1] != Ws[0].shape[1]:
-        raise ValueError(f"x must have {Ws[0].shape[1]} features (weights[0] is {Ws[0].shape}), got shape {x.shape}")
+    Ws = [_weight(k, W) for k, W in enumerate(weights)]
+    x = v.finite_array("x", x, ndim=(2, 4))
+    first = synapses.as_synapse(Ws[0])
+    if isinstance(first, synapses.Dense) and first.pool == 1 and x.ndim == 2 and x.shape[1] != np.shape(first.weight)[1]:
+        raise ValueError(f"x must have {np.shape(first.weight)[1]} features (weights[0] is {np.shape(first.weight)}), "
+                         f"got shape {x.shape}")
+    synapses.shapes(Ws, x.shape[1:])  # raises, naming the layer, where they do not chain
+    bs = []
+    for k, (W, b) in enumerate(zip(Ws, biases)):
+        b = v.finite_array(f"biases[{k}]", b, ndim=(1,))
+        n = synapses.as_synapse(W).out_channels
+        if b.shape[0] != n:
+            per = " (one per output channel)" if isinstance(W, synapses.Conv2d) else ""
+            raise ValueError(f"biases[{k}] must have {n} entries{per} to match weights[{k}], got {b.shape[0]}")
+        bs.append(b)
     if encoder == "poisson" and (x.min() < 0 or x.max() > 1):
         raise ValueError(f"x must lie in [0, 1] for the poisson encoder (spike probability per step), "
                          f"got range [{x.min()}, {x.max()}]")
     return Ws, bs, x
+
+
+def _weight(k: int, W):
+    """A layer's weight: a finite 2-D array, or a Dense/Conv2d whose weight is one (snn.synapses)."""
+    if isinstance(W, (synapses.Dense, synapses.Conv2d)):
+        arr = v.finite_array(f"weights[{k}].weight", W.weight, ndim=(2,) if isinstance(W, synapses.Dense) else (4,))
+        return dataclasses.replace(W, weight=arr)
+    return v.finite_array(f"weights[{k}]", W, ndim=(2,))

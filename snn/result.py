@@ -23,6 +23,11 @@ class SimResult:
         sizes: neuron count of each layer, input first.
         steps, samples, encoder: run settings.
         wall_s: wall time of the Brian2 run (s).
+        spike_fanout: for networks with convolutional or pooled synapses (snn.synapses), per spiking layer
+            that feeds a synapse layer, the out-degree of each spike (aligned with layer_spike_steps); None
+            when every layer is all-to-all (the out-degree is then the next layer's size).
+        input_synapses: synapses per sample of the first layer (its MACs per inference under current
+            encoding); None for all-to-all (n_in x n_1).
     """
 
     out_spike_steps: np.ndarray
@@ -33,6 +38,8 @@ class SimResult:
     samples: int
     encoder: str
     wall_s: float
+    spike_fanout: tuple | None = None
+    input_synapses: int | None = None
 
     def output_counts(self, T: int) -> np.ndarray:
         """Spike counts (samples, units) of the output layer within the first T steps."""
@@ -55,15 +62,20 @@ class SimResult:
         _check_T(T, self.steps)
         spikes = [int(np.count_nonzero(steps[0] < T)) for steps in self.layer_spike_steps]
         syn = 0
-        # out-degree of a spike of layer k (the input layer too when Poisson-encoded) is the next layer's size
+        # out-degree of a spike of layer k (the input layer too when Poisson-encoded) is the next layer's size,
+        # or, with convolutional synapses, the spiking unit's own out-degree
         first = 0 if self.encoder == "poisson" else 1
         for k, n in enumerate(spikes):
             layer = first + k
             if layer < len(self.sizes) - 1:
-                syn += n * self.sizes[layer + 1]
+                if self.spike_fanout is None:
+                    syn += n * self.sizes[layer + 1]
+                else:
+                    syn += int(np.sum(self.spike_fanout[k][self.layer_spike_steps[k][0] < T]))
         neurons = sum(self.sizes[1:])
         # a constant input current W1 x + b1 is computed once per inference and held, not once per step
-        input_macs = self.sizes[0] * self.sizes[1] * self.samples if self.encoder == "current" else 0
+        per_sample = self.sizes[0] * self.sizes[1] if self.input_synapses is None else self.input_synapses
+        input_macs = per_sample * self.samples if self.encoder == "current" else 0
         return EventCounts(self.samples, T, tuple(spikes), int(syn), neurons * T * self.samples, int(input_macs))
 
 

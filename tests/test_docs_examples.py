@@ -12,6 +12,7 @@ A new block without a check here fails ``test_every_block_has_a_check``.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
@@ -112,6 +113,14 @@ def _snn_loop(lines, data, page, index):
     assert np.isfinite(data["loss"])
 
 
+def _snn_conv(lines, data, page, index):
+    assert float(lines[0].rsplit(" ", 1)[1]) > 0.93  # a conv SNN trained on digits
+    assert lines[1].startswith("Brian2 spike counts equal to JAX: True")
+    assert float(lines[1].rsplit(" ", 1)[1]) == data["jax_100"]  # the float64 grid run decides as float32 did
+    per = ast.literal_eval(lines[2].split(":", 1)[1].strip())
+    assert per["input_macs"] == 8 * 22**2 and per["synaptic_events"] == round(data["on_pre"] / 100)
+
+
 def _flax(lines, data, page, index):
     assert len(_blocks(page)[index].strip().splitlines()) <= 40
     accs = [float(line.split(":")[1].split("+-")[0]) for line in lines]
@@ -186,6 +195,10 @@ CHECKS = {
         "          'loss_first': float(losses[0]), 'loss_last': float(losses[-1]),\n"
         "          'ann': float(np.mean(np.argmax(ann.forward(x_te), axis=1) == y_te))}", _snn_trained),
     ("docs/snn-training.md", 1): ("_probe = {'loss': float(loss)}", _snn_loop),
+    ("docs/snn-training.md", 2): (
+        "from snn import simulate\n"
+        "_probe = {'jax_100': float(np.mean(np.argmax(np.asarray(logits[:100]), 1) == y_te[:100])),\n"
+        "          'on_pre': simulate(W, b, x, steps=4, count_on_pre=True).on_pre_events}", _snn_conv),
     ("docs/your-own-model.md", 0): ("", _flax),
     ("docs/your-own-model.md", 1): ("", _equinox),
     ("docs/workloads.md", 0): ("", _printed_as_shown),

@@ -86,7 +86,7 @@ def test_conversion_within_half_a_point_at_T20():
     (dict(encoder="rate"), "encoder must be one of"),
     (dict(steps=0), "steps must be >= 1, got 0"),
     (dict(weights=[np.array([[np.nan]])], biases=[np.zeros(1)]), r"weights\[0\] must be finite"),
-    (dict(weights=[np.ones((2, 1)), np.ones((1, 3))], biases=[np.zeros(2), np.zeros(1)]), "layer sizes do not chain"),
+    (dict(weights=[np.ones((2, 1)), np.ones((1, 3))], biases=[np.zeros(2), np.zeros(1)]), r"weights\[1\] does not chain to the layer below"),
     (dict(biases=[np.zeros(2)]), r"biases\[0\] must have 1 entries"),
     (dict(target="cuda"), "target must be one of"),
     (dict(encoder="poisson", x=np.array([[2.0]])), r"x must lie in \[0, 1\]"),

@@ -25,16 +25,16 @@ ENCODERS = ("current", "poisson", "latency")
 
 
 def encode(x: jax.Array, *, encoder: str, steps: int, key: jax.Array | None = None) -> jax.Array | None:
-    """The input raster of ``x`` (samples, n_in) in [0, 1] over ``steps`` steps.
+    """The input raster of ``x`` (samples, n_in) or (samples, channels, height, width) over ``steps`` steps.
 
     Args:
-        x: inputs (samples, n_in), in [0, 1] for the spiking codes.
+        x: inputs (samples, ...), in [0, 1] for the spiking codes.
         encoder: "current", "poisson" or "latency".
         steps: time steps T.
         key: JAX key, required by "poisson" (keyword-only).
 
     Returns:
-        (steps, samples, n_in) raster of 0.0/1.0 in the dtype of x, or None for "current".
+        (steps, *x.shape) raster of 0.0/1.0 in the dtype of x, or None for "current".
     """
     x = jnp.asarray(x)
     if encoder == "current":
@@ -45,6 +45,6 @@ def encode(x: jax.Array, *, encoder: str, steps: int, key: jax.Array | None = No
         return jax.random.bernoulli(key, x, (steps, *x.shape)).astype(x.dtype)
     if encoder == "latency":
         first = jnp.round((1.0 - x) * (steps - 1))
-        t = jnp.arange(steps, dtype=x.dtype)[:, None, None]
+        t = jnp.arange(steps, dtype=x.dtype).reshape((steps,) + (1,) * x.ndim)
         return ((t == first[None]) & (x[None] > 0)).astype(x.dtype)
     raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")

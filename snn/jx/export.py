@@ -11,6 +11,7 @@ spikes; ``compare`` checks every neuron's spike count per sample and the output 
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 import jax
@@ -19,6 +20,7 @@ import numpy as np
 
 from cimsim import _validate as v
 
+from .. import synapses
 from ..network import simulate
 from ..result import SimResult
 from .layers import Run, SpikingConfig, run
@@ -31,9 +33,16 @@ def to_grid(params, *, lsb: float = DEFAULT_LSB) -> tuple[list[np.ndarray], list
     v.positive("lsb", lsb)
     if np.log2(lsb) != np.round(np.log2(lsb)):
         raise ValueError(f"lsb must be a power of 2 (so that grid values are exact binary fractions), got {lsb!r}")
-    Ws = [np.round(np.asarray(W, np.float64) / lsb) * lsb for W, _ in params]
+    Ws = [_map_weight(W, lambda a: np.round(np.asarray(a, np.float64) / lsb) * lsb) for W, _ in params]
     bs = [np.round(np.asarray(b, np.float64) / lsb) * lsb for _, b in params]
     return Ws, bs
+
+
+def _map_weight(W, f):
+    """f applied to a layer's weight array, keeping a Dense/Conv2d's structure (stride, padding, pool)."""
+    if isinstance(W, (synapses.Dense, synapses.Conv2d)):
+        return dataclasses.replace(W, weight=f(W.weight))
+    return f(W)
 
 
 def input_spikes(x: np.ndarray, config: SpikingConfig, *, key: jax.Array | None = None) -> np.ndarray | None:
@@ -57,7 +66,8 @@ def run_float64(weights, biases, x: np.ndarray, config: SpikingConfig, *, spikes
         order: synaptic accumulation order ("brian2" or "matmul").
     """
     with jax.enable_x64(True):
-        params = [(jnp.asarray(W, jnp.float64), jnp.asarray(b, jnp.float64)) for W, b in zip(weights, biases)]
+        params = [(_map_weight(W, lambda a: jnp.asarray(a, jnp.float64)), jnp.asarray(b, jnp.float64))
+                  for W, b in zip(weights, biases)]
         raster = None if spikes_in is None else jnp.asarray(spikes_in, jnp.float64)
         r = _run64(params, jnp.asarray(x, jnp.float64), raster, config, order)
         return jax.tree_util.tree_map(np.asarray, r)
@@ -79,22 +89,34 @@ def run_brian2(weights, biases, x: np.ndarray, config: SpikingConfig, *, spikes_
                     target=target, input_spikes=spikes_in, record_units=True)
 
 
-def to_sim_result(r: Run, *, n_in: int) -> SimResult:
+def to_sim_result(r: Run, *, n_in, weights=None) -> SimResult:
     """The JAX run as a SimResult, so that its counts and predictions come from the same code as Brian2's.
 
     Args:
         r: a Run (numpy or JAX arrays).
-        n_in: input features (the input layer's size).
+        n_in: input features (the input layer's size), or the input's shape (channels, height, width).
+        weights: the layers' weights; needed for convolutional or pooled synapses (snn.synapses), whose
+            spikes are priced by their unit's out-degree.
     """
     spiking = r.input_spikes is not None
-    layers = ([r.input_spikes] if spiking else []) + list(r.spikes)
-    steps_samples = tuple(tuple(a.astype(np.int64) for a in np.nonzero(np.asarray(s))[:2]) for s in layers)
-    out = np.nonzero(np.asarray(r.spikes[-1]))
     T, samples = r.out_v.shape[:2]
-    sizes = (int(n_in),) + tuple(np.shape(s)[2] for s in r.spikes)
-    return SimResult(out_spike_steps=np.stack([out[1], out[2], out[0]]).astype(np.int64), out_v=np.asarray(r.out_v),
-                     layer_spike_steps=steps_samples, sizes=sizes, steps=int(T), samples=int(samples),
-                     encoder="poisson" if spiking else "current", wall_s=0.0)
+    layers = [np.asarray(s).reshape(T, samples, -1) for s in ([r.input_spikes] if spiking else []) + list(r.spikes)]
+    where = [np.nonzero(s) for s in layers]  # (step, sample, unit) of every spike
+    in_shape = tuple(np.atleast_1d(n_in).astype(int))
+    sizes = (int(np.prod(in_shape)),) + tuple(s.shape[2] for s in layers[int(spiking):])
+    fanout, input_syn = None, None
+    if weights is not None and any(isinstance(W, (synapses.Dense, synapses.Conv2d)) for W in weights):
+        shapes = synapses.shapes(weights, in_shape)
+        degree = [np.bincount(synapses.as_synapse(W).connections(sh)[0], minlength=int(np.prod(sh)))
+                  for W, sh in zip(weights, shapes)] + [np.zeros(sizes[-1], np.int64)]
+        fanout = tuple(degree[k + (not spiking)][w[2]].astype(np.int64) for k, w in enumerate(where))
+        input_syn = None if spiking else int(degree[0].sum())
+    out = where[-1]
+    return SimResult(out_spike_steps=np.stack([out[1], out[2], out[0]]).astype(np.int64),
+                     out_v=np.asarray(r.out_v).reshape(T, samples, -1),
+                     layer_spike_steps=tuple((w[0].astype(np.int64), w[1].astype(np.int64)) for w in where),
+                     sizes=sizes, steps=int(T), samples=int(samples), encoder="poisson" if spiking else "current",
+                     wall_s=0.0, spike_fanout=fanout, input_synapses=input_syn)
 
 
 def brian2_counts(res: SimResult, T: int | None = None) -> list[np.ndarray]:
@@ -112,7 +134,7 @@ def brian2_counts(res: SimResult, T: int | None = None) -> list[np.ndarray]:
 def jax_counts(r: Run) -> list[np.ndarray]:
     """Per spiking layer (the input raster first when there is one), spike counts (samples, n_k)."""
     layers = ([r.input_spikes] if r.input_spikes is not None else []) + list(r.spikes)
-    return [np.asarray(s).sum(axis=0).astype(np.int64) for s in layers]
+    return [np.asarray(s).sum(axis=0).astype(np.int64).reshape(np.shape(s)[1], -1) for s in layers]
 
 
 def compare(r: Run, res: SimResult, *, eps: float = 1e-12, threshold: float = 1.0) -> dict:
@@ -136,6 +158,6 @@ def compare(r: Run, res: SimResult, *, eps: float = 1e-12, threshold: float = 1.
     return {"equal": all(m == 0 for m in mism) and len(a) == len(b), "mismatched": mism,
             "pairs": [int(x.size) for x in a], "spikes_jax": [int(x.sum()) for x in a],
             "spikes_brian2": [int(x.sum()) for x in b],
-            "max_abs_out_v_diff": float(np.max(np.abs(np.asarray(r.out_v) - res.out_v))),
+            "max_abs_out_v_diff": float(np.max(np.abs(np.asarray(r.out_v).reshape(res.out_v.shape) - res.out_v))),
             "near_threshold": int(sum(np.count_nonzero((d > 0) & (d < eps)) for d in dist)),
             "at_threshold": int(sum(np.count_nonzero(d == 0) for d in dist)), "eps": eps}

@@ -13,6 +13,11 @@ back through time by ``lax.scan``. ``order="brian2"`` adds the synaptic inputs o
 another in ascending order, the order of Brian2's numpy target (``numpy.add.at``), so that a float64 run
 rounds as Brian2 does; ``"matmul"`` (training) adds ``s @ W.T`` at once.
 
+W s is an all-to-all product, or, for a layer whose W is an ``snn.synapses.Conv2d`` (``init_conv``), a
+convolution of the presynaptic spike map (channels, height, width), optionally sum-pooled first; a ``Dense``
+(``init_dense(pool=...)``) pools and flattens a map before its product. Brian2 runs the same synapses one
+by one (snn.synapses.connections), so a convolutional network runs spike for spike on both.
+
 References:
     Neftci, Mostafa & Zenke, IEEE Signal Process. Mag. 36:51 (2019) (surrogate gradients, BPTT);
     Rueckauer et al., Front. Neurosci. 11:682 (2017) (reset by subtraction); Stimberg, Brette & Goodman,
@@ -30,11 +35,17 @@ import numpy as np
 
 from cimsim import _validate as v
 
+from .. import synapses
 from ..network import DT_S, NEURONS, RESETS
+from ..synapses import Conv2d, Dense
 from .encode import ENCODERS, encode
 from .surrogate import SURROGATES, spike
 
 ORDERS = ("matmul", "brian2")
+
+# the synapse layers of snn.synapses as pytrees: the weight is a leaf (trained), stride/padding/pool are static
+jax.tree_util.register_dataclass(Dense, data_fields=["weight"], meta_fields=["pool"])
+jax.tree_util.register_dataclass(Conv2d, data_fields=["weight"], meta_fields=["stride", "padding", "pool"])
 
 
 @dataclass(frozen=True)
@@ -83,9 +94,9 @@ class Run(NamedTuple):
 
     Attributes:
         input_spikes: the input raster (T, samples, n_in), or None for the current encoder.
-        spikes: per layer, 0/1 spikes (T, samples, n_k).
-        out_v: the output layer's membrane at the end of each step, after the reset (T, samples, n_out).
-        h: per layer, the membrane the threshold test saw (T, samples, n_k): how close each decision was.
+        spikes: per layer, 0/1 spikes (T, samples, *layer shape): (n_k,) or (channels, height, width).
+        out_v: the output layer's membrane at the end of each step, after the reset (T, samples, *shape).
+        h: per layer, the membrane the threshold test saw (T, samples, *shape): how close each decision was.
     """
 
     input_spikes: jax.Array | None
@@ -104,16 +115,65 @@ def init_params(sizes, *, key: jax.Array, gain: float = 1.0, dtype=jnp.float32) 
             for k, n_in, n_out in zip(keys, sizes[:-1], sizes[1:])]
 
 
-def _synaptic(h: jax.Array, s_in: jax.Array, W: jax.Array, order: str) -> jax.Array:
+def init_conv(key: jax.Array, in_channels: int, out_channels: int, kernel: int, *, stride: int = 1,
+              padding: int = 0, pool: int = 1, gain: float = 1.0, dtype=jnp.float32) -> tuple[Conv2d, jax.Array]:
+    """A He-initialized convolutional layer (Conv2d (out, in, kernel, kernel), b (out,) = 0) for ``run``.
+
+    ``pool`` sum-pools the presynaptic spike map (pool x pool windows) before the convolution (snn.synapses)."""
+    for name, value, least in (("in_channels", in_channels, 1), ("out_channels", out_channels, 1),
+                               ("kernel", kernel, 1)):
+        v.integer_at_least(name, value, least)
+    fan_in = in_channels * kernel * kernel
+    W = gain * jnp.sqrt(2.0 / fan_in) * jax.random.normal(key, (out_channels, in_channels, kernel, kernel), dtype)
+    return Conv2d(W, stride=stride, padding=padding, pool=pool), jnp.zeros(out_channels, dtype)
+
+
+def init_dense(key: jax.Array, n_in: int, n_out: int, *, pool: int = 1, gain: float = 1.0,
+               dtype=jnp.float32) -> tuple[Dense | jax.Array, jax.Array]:
+    """A He-initialized all-to-all layer after a (pooled, flattened) spike map: (Dense or W (out, in), b = 0)."""
+    v.integer_at_least("n_in", n_in, 1)
+    v.integer_at_least("n_out", n_out, 1)
+    W = gain * jnp.sqrt(2.0 / n_in) * jax.random.normal(key, (n_out, n_in), dtype)
+    return (Dense(W, pool=pool) if pool != 1 else W), jnp.zeros(n_out, dtype)
+
+
+def _sum_pool(s: jax.Array, pool: int) -> jax.Array:
+    if pool == 1:
+        return s
+    n, c, h, w = s.shape
+    hp, wp = h // pool, w // pool
+    return s[:, :, :hp * pool, :wp * pool].reshape(n, c, hp, pool, wp, pool).sum(axis=(3, 5))
+
+
+def project(W, s: jax.Array) -> jax.Array:
+    """The synaptic sum of presynaptic values s (samples, *layer shape): (samples, *postsynaptic shape)."""
+    if isinstance(W, Conv2d):
+        return jax.lax.conv_general_dilated(_sum_pool(s, W.pool), W.weight, (W.stride, W.stride),
+                                            [(W.padding, W.padding)] * 2, dimension_numbers=("NCHW", "OIHW", "NCHW"))
+    if isinstance(W, Dense):
+        s, W = _sum_pool(s, W.pool), W.weight
+    return s.reshape(s.shape[0], -1) @ W.T
+
+
+def _bias(W, b: jax.Array) -> jax.Array:
+    return b[:, None, None] if isinstance(W, Conv2d) else b
+
+
+def _synaptic(h: jax.Array, s_in: jax.Array, W, order: str) -> jax.Array:
     """h + W s_in: at once, or one presynaptic unit after another in ascending order (Brian2's order)."""
     if order == "matmul":
-        return h + s_in @ W.T
+        return h + project(W, s_in)
+    if isinstance(W, (Dense, Conv2d)):  # the same synapses as a (post, pre) matrix, zeros where there are none
+        pre, post, kidx = W.connections(s_in.shape[1:])
+        n_post = int(np.prod(h.shape[1:]))
+        M = jnp.zeros((n_post, int(np.prod(s_in.shape[1:]))), h.dtype).at[post, pre].set(W.weight.ravel()[kidx])
+        return _synaptic(h.reshape(h.shape[0], -1), s_in.reshape(s_in.shape[0], -1), M, order).reshape(h.shape)
 
     def add_one(acc, sw):  # s * w is exact (s is 0 or 1); acc + 0.0 leaves acc as it is
         s_j, w_j = sw
         return acc + s_j[:, None] * w_j[None, :], None
 
-    return jax.lax.scan(add_one, h, (s_in.T, W.T))[0]
+    return jax.lax.scan(add_one, h, (s_in.reshape(s_in.shape[0], -1).T, W.T))[0]
 
 
 def _layer(vm, drive, W, s_in, config: SpikingConfig, order: str):
@@ -132,8 +192,10 @@ def run(params, x: jax.Array, config: SpikingConfig, *, key: jax.Array | None = 
     """Runs the network on a batch for ``config.steps`` steps (differentiable; jit with config static).
 
     Args:
-        params: (W (out, in), b (out,)) per layer.
-        x: inputs (samples, n_in), in [0, 1] for the spiking encoders.
+        params: (W, b) per layer: W (out, in) and b (out,), or a Dense/Conv2d (``init_dense``, ``init_conv``)
+            and its b (out channels,).
+        x: inputs (samples, n_in), or (samples, channels, height, width) for a convolutional first layer; in
+            [0, 1] for the spiking encoders.
         config: the SpikingConfig.
         key: JAX key of the Poisson encoder (keyword-only).
         input_spikes: a ready input raster (T, samples, n_in) instead of encoding x (spiking encoders).
@@ -146,12 +208,11 @@ def run(params, x: jax.Array, config: SpikingConfig, *, key: jax.Array | None = 
     x = jnp.asarray(x)
     raster = encode(x, encoder=config.encoder, steps=config.steps, key=key) if input_spikes is None else input_spikes
     current = config.encoder == "current"
-    drives = [b for _, b in params]
+    shapes = synapses.shapes([W for W, _ in params], x.shape[1:])  # raises where the layers do not chain
+    drives = [_bias(W, b) for W, b in params]
     if current:
-        W0, b0 = params[0]
-        drives[0] = x @ W0.T + b0  # the analog input current, constant over the steps
-    v0 = tuple(jnp.zeros((x.shape[0], W.shape[0]), x.dtype) for W, _ in params)
-
+        drives[0] = project(params[0][0], x) + drives[0]  # the analog input current, constant over the steps
+    v0 = tuple(jnp.zeros((x.shape[0],) + sh, x.dtype) for sh in shapes[1:])
     def step(vs, s0):
         s_in, new_vs, out, hs = s0, [], [], []
         for k, ((W, _), vm) in enumerate(zip(params, vs)):

@@ -27,6 +27,7 @@ of snn.jx drops the synaptic input of the spike step, which no NIR graph express
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ import numpy as np
 
 from cimsim import _validate as v
 
+from .. import synapses
 from ..network import DT_S
 from .layers import SpikingConfig
 
@@ -51,16 +53,21 @@ def _nir():
     return nir
 
 
-def to_nir(params, config: SpikingConfig, *, dt_s: float = DT_S):
+def to_nir(params, config: SpikingConfig, *, dt_s: float = DT_S, input_shape=None):
     """The snn.jx network as a NIR graph (see the module docstring for the mapping).
 
     Args:
-        params: (W (out, in), b (out,)) per layer, as snn.jx.init_params gives them.
+        params: (W, b) per layer, as snn.jx.init_params, init_dense and init_conv give them: W (out, in) is
+            an ``Affine``; a ``Conv2d`` a NIR ``Conv2d``; a layer's ``pool`` a ``SumPool2d`` before it; a
+            product of a (channels, height, width) map a ``Flatten`` before its ``Affine``.
         config: its SpikingConfig (reset "subtract"; "zero" raises).
         dt_s: the time step the graph's time constants are written for (snn.jx's is 1 ms).
+        input_shape: the input's shape without the batch axis; needed when the first layer is a
+            convolution or pools (default: n_in of the first W).
 
     Returns:
-        nir.NIRGraph: input -> affine_0 -> neuron_0 -> delay_1 -> affine_1 -> neuron_1 ... -> output.
+        nir.NIRGraph: input -> [pool_0 ->] [flatten_0 ->] affine_0 (or conv_0) -> neuron_0 -> delay_1 -> ...
+        -> output.
     """
     nir = _nir()
     if not isinstance(config, SpikingConfig):
@@ -69,38 +76,62 @@ def to_nir(params, config: SpikingConfig, *, dt_s: float = DT_S):
     if config.reset != "subtract":
         raise ValueError("config.reset='zero' drops the synaptic input of the spike step (snn.jx.layers), which a "
                          "NIR graph cannot express; export a network with reset='subtract'")
-    Ws = [np.asarray(W, np.float64) for W, _ in params]
-    bs = [np.asarray(b, np.float64) for _, b in params]
-    for k, (W, b) in enumerate(zip(Ws, bs)):
-        if W.ndim != 2 or b.shape != (W.shape[0],) or (k and W.shape[1] != Ws[k - 1].shape[0]):
-            raise ValueError(f"params[{k}] must be (W (out, in), b (out,)) chained to the layer below, got "
-                             f"{W.shape} and {b.shape}")
+    layers = [(_numpy_weight(W), _arr(b)) for W, b in params]
+    if input_shape is None:
+        first = synapses.as_synapse(layers[0][0])
+        if isinstance(first, synapses.Conv2d) or first.pool > 1:
+            raise ValueError("input_shape (channels, height, width) is needed when the first layer is a convolution "
+                             "or pools its input")
+        input_shape = (np.shape(first.weight)[1],)
+    shapes = synapses.shapes([W for W, _ in layers], tuple(input_shape), name="params")
+    for k, ((W, b), shape) in enumerate(zip(layers, shapes[1:])):
+        if b.shape != (shape[0],):
+            raise ValueError(f"params[{k}] must be (W, b) with b of shape ({shape[0]},), got {b.shape}")
     beta = config.beta
-    nodes: dict[str, Any] = {"input": nir.Input(input_type={"input": np.array([Ws[0].shape[1]])})}
+    nodes: dict[str, Any] = {"input": nir.Input(input_type={"input": np.array(shapes[0])})}
     edges, prev = [], "input"
+
+    def add(name, node):
+        nonlocal prev
+        nodes[name] = node
+        edges.append((prev, name))
+        prev = name
+
     spiking_input = config.encoder != "current"
-    for k, (W, b) in enumerate(zip(Ws, bs)):
-        n = W.shape[0]
+    for k, ((W, b), pre, post) in enumerate(zip(layers, shapes[:-1], shapes[1:])):
+        syn = synapses.as_synapse(W)
         if k > 0 or spiking_input:  # spikes of step t are seen by the threshold at t + 1 (Brian2's schedule)
-            nodes[f"delay_{k}"] = nir.Delay(delay=np.full(W.shape[1], dt_s))
-            edges.append((prev, f"delay_{k}"))
-            prev = f"delay_{k}"
-        nodes[f"affine_{k}"] = nir.Affine(weight=W, bias=b)
-        thr = np.full(n, config.threshold)
+            add(f"delay_{k}", nir.Delay(delay=np.full(pre, dt_s)))
+        if syn.pool > 1:
+            add(f"pool_{k}", nir.SumPool2d(kernel_size=np.array([syn.pool] * 2), stride=np.array([syn.pool] * 2),
+                                           padding=np.array([0, 0])))
+            pre = (pre[0], pre[1] // syn.pool, pre[2] // syn.pool)
+        if isinstance(syn, synapses.Conv2d):
+            add(f"conv_{k}", nir.Conv2d(input_shape=pre[1:], weight=_arr(syn.weight), stride=syn.stride,
+                                        padding=syn.padding, dilation=1, groups=1, bias=b))
+        else:
+            if len(pre) > 1:
+                add(f"flatten_{k}", nir.Flatten(input_type={"input": np.array(pre)}, start_dim=0, end_dim=-1))
+            add(f"affine_{k}", nir.Affine(weight=_arr(syn.weight), bias=b))
+        thr = np.full(post, config.threshold)
         if config.neuron == "lif":
             tau = dt_s / (1.0 - beta)
-            nodes[f"neuron_{k}"] = nir.LIF(tau=np.full(n, tau), r=np.full(n, beta * tau / dt_s),
-                                           v_leak=np.zeros(n), v_threshold=thr, v_reset=np.zeros(n))
+            add(f"neuron_{k}", nir.LIF(tau=np.full(post, tau), r=np.full(post, beta * tau / dt_s),
+                                       v_leak=np.zeros(post), v_threshold=thr, v_reset=np.zeros(post)))
         else:
-            nodes[f"neuron_{k}"] = nir.IF(r=np.full(n, 1.0 / dt_s), v_threshold=thr, v_reset=np.zeros(n))
-        edges += [(prev, f"affine_{k}"), (f"affine_{k}", f"neuron_{k}")]
-        prev = f"neuron_{k}"
-    nodes["output"] = nir.Output(output_type={"output": np.array([Ws[-1].shape[0]])})
-    edges.append((prev, "output"))
+            add(f"neuron_{k}", nir.IF(r=np.full(post, 1.0 / dt_s), v_threshold=thr, v_reset=np.zeros(post)))
+    add("output", nir.Output(output_type={"output": np.array(shapes[-1])}))
     meta = {"cimsim": {"reset": config.reset, "encoder": config.encoder, "steps": int(config.steps),
                        "tau_s": float(config.tau_s), "neuron": config.neuron, "dt_s": float(dt_s),
                        "schedule": "snn.jx (Brian2): synaptic input after the threshold test, as a one-step Delay"}}
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)
+
+
+def _numpy_weight(W):
+    """A layer's weight as float64 numpy, a Dense/Conv2d kept as one (with a numpy weight)."""
+    if isinstance(W, (synapses.Dense, synapses.Conv2d)):
+        return dataclasses.replace(W, weight=_arr(W.weight))
+    return _arr(W)
 
 
 def _chain(graph) -> list[str]:
@@ -296,8 +327,10 @@ def from_nir(graph, *, dt_s: float | None = None, reset: str | None = None) -> N
     return NIRNetwork(graph, float(dt_s), reset, tuple(_chain(graph)))
 
 
-def to_spiking(graph) -> tuple[list[tuple[np.ndarray, np.ndarray]], SpikingConfig]:
+def to_spiking(graph) -> tuple[list[tuple[Any, np.ndarray]], SpikingConfig]:
     """A graph of ``to_nir``'s form as snn.jx (params, SpikingConfig): runs on snn.jx.run and on Brian2.
+
+    Convolutions come back as ``snn.synapses.Conv2d``, a pooled product as a ``Dense`` with its pool.
 
     Raises NotImplementedError for other graphs (run those with ``from_nir``)."""
     graph, meta = _read(graph)
@@ -305,16 +338,31 @@ def to_spiking(graph) -> tuple[list[tuple[np.ndarray, np.ndarray]], SpikingConfi
         raise NotImplementedError("this graph was not written by snn.jx.nirgraph.to_nir (no metadata['cimsim']); "
                                   "run it with from_nir")
     order = _chain(graph)
-    params, kinds = [], []
+    params, kinds, pool = [], [], 1
     for n in order:
         node = graph.nodes[n]
         kind = type(node).__name__
-        if kind == "Affine":
-            params.append((_arr(node.weight), _arr(node.bias)))
+        if kind == "SumPool2d":
+            k, st, p = _pair(node.kernel_size), _pair(node.stride), _pair(node.padding)
+            if k[0] != k[1] or k != st or p != (0, 0) or pool != 1:
+                raise NotImplementedError(f"node {n!r}: pooling other than one square window = stride, no padding")
+            pool = k[0]
+        elif kind == "Affine":
+            W = _arr(node.weight)
+            params.append((synapses.Dense(W, pool=pool) if pool > 1 else W, _arr(node.bias)))
+            pool = 1
+        elif kind == "Conv2d":
+            if _pair(node.dilation) != (1, 1) or int(node.groups) != 1 or isinstance(node.padding, str):
+                raise NotImplementedError(f"node {n!r}: dilated, grouped or named-padding convolutions")
+            (s1, s2), (p1, p2) = _pair(node.stride), _pair(node.padding)
+            if s1 != s2 or p1 != p2:
+                raise NotImplementedError(f"node {n!r}: different strides or paddings along height and width")
+            params.append((synapses.Conv2d(_arr(node.weight), stride=s1, padding=p1, pool=pool), _arr(node.bias)))
+            pool = 1
         elif kind in ("IF", "LIF"):
             kinds.append(kind)
             thr = _scalar(n, node.v_threshold, "v_threshold")
-        elif kind not in ("Input", "Output", "Delay"):
+        elif kind not in ("Input", "Output", "Delay", "Flatten"):
             raise NotImplementedError(f"node {n!r} ({kind}) is not of to_nir's form")
     cfg = SpikingConfig(steps=int(meta["steps"]), neuron=str(meta["neuron"]), reset=str(meta["reset"]),
                         tau_s=float(meta["tau_s"]), threshold=thr, encoder=str(meta["encoder"]))

@@ -23,6 +23,7 @@ import optax
 from cimsim import _validate as v
 from cimsim.jx import TrainState, init_state
 
+from .. import synapses
 from .layers import SpikingConfig, init_params, output_logits, run
 
 __all__ = ["TrainState", "fit", "init_state", "loss_fn", "train_epoch", "update"]
@@ -68,24 +69,33 @@ def train_epoch(state: TrainState, x: jax.Array, y: jax.Array, *, config: Spikin
 
 
 def fit(x: np.ndarray, y: np.ndarray, *, config: SpikingConfig, key: jax.Array, hidden=(32,), n_classes: int = 10,
-        epochs: int = 60, batch: int = 64, lr: float = 1e-2) -> tuple[list, np.ndarray]:
-    """Trains a spiking MLP n_in-hidden-n_classes with Adam (cosine-decayed learning rate), in float32.
+        epochs: int = 60, batch: int = 64, lr: float = 1e-2, params=None) -> tuple[list, np.ndarray]:
+    """Trains a spiking MLP n_in-hidden-n_classes, or the given network, with Adam (cosine-decayed learning
+    rate), in float32.
 
     Args:
-        x: training inputs (samples, n_in) in [0, 1]; y: integer labels (samples,).
+        x: training inputs (samples, n_in) in [0, 1], or (samples, channels, height, width) for a network
+            whose first layer is convolutional; y: integer labels (samples,).
         config: neuron, encoder, surrogate and T.
         key: JAX key for the initialization, the permutations and the Poisson draws (keyword-only).
-        hidden: hidden layer sizes; n_classes: output units.
+        hidden: hidden layer sizes; n_classes: output units (of the MLP made when params is None).
+        params: a network to train instead ((W, b) per layer: init_params, init_conv, init_dense).
         epochs, batch, lr: Adam schedule (lr decays to lr / 10).
 
     Returns:
         (params, losses): trained (W, b) per layer, and the mean training loss of every epoch.
     """
-    x, y = v.training_inputs(x, y, epochs=epochs, batch=batch, lr=lr)
+    x, y = v.training_inputs(x, y, epochs=epochs, batch=batch, lr=lr, ndim=(2,) if params is None else (2, 4))
     if batch > x.shape[0]:
         raise ValueError(f"batch must be <= the number of samples ({x.shape[0]}), got {batch}")
     k_init, k_train = jax.random.split(key)
-    params = init_params((x.shape[1], *hidden, n_classes), key=k_init)
+    if params is None:
+        params = init_params((x.shape[1], *hidden, n_classes), key=k_init)
+    else:  # checked before the compile: the layers chain for x, and every weight is finite
+        synapses.shapes([W for W, _ in params], x.shape[1:])
+        if not all(np.all(np.isfinite(np.asarray(a))) for a in jax.tree.leaves(params)):
+            raise ValueError("params must be finite")
+        params = jax.tree.map(lambda a: jnp.asarray(a, jnp.float32), params)
     optimizer = optax.adam(optax.cosine_decay_schedule(lr, epochs * (x.shape[0] // batch), alpha=0.1))
     state = init_state(params, optimizer, k_train)
     xj, yj = jnp.asarray(x, jnp.float32), jnp.asarray(y)
