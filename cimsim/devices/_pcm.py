@@ -152,10 +152,9 @@ class PCMDevice:
         xp = namespace(g_t)
         if xp is np and isinstance(rng, np.random.Generator) and g_t.size > CHUNK:
             return self._program_chunked(g_t, rng)
-        draws = as_draws(rng)
-        z_prog = draws.normal(g_t.shape, g_t.dtype)
-        z_nu = draws.normal(g_t.shape, g_t.dtype)
-        return PCMState(g_prog_S=self._g_prog(g_t, z_prog, xp), nu=self._nu(g_t, z_nu, xp))
+        draws = as_draws(rng)  # the programming normals first, then the drift normals (one held at a time)
+        g_prog = self._g_prog(g_t, draws.normal(g_t.shape, g_t.dtype), xp)
+        return PCMState(g_prog_S=g_prog, nu=self._nu(g_t, draws.normal(g_t.shape, g_t.dtype), xp))
 
     def _g_prog(self, g_t: Any, z: Any, xp: Any) -> Any:
         """Programmed conductances for targets g_t and standard normals z (Joshi et al. 2020)."""

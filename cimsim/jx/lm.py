@@ -25,6 +25,7 @@ import inspect
 import json
 import os
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -72,7 +73,14 @@ class CharLMConfig:
 
 
 def init_params(key: jax.Array, cfg: CharLMConfig) -> dict[str, Any]:
-    """GPT-2's initialisation: normal(0, 0.02), residual projections scaled by 1 / sqrt(2 n_layer)."""
+    """GPT-2's initialisation: normal(0, 0.02), residual projections scaled by 1 / sqrt(2 n_layer).
+
+    Compiled as one function (one compile per configuration instead of one per weight shape)."""
+    return _init_params(key, cfg)
+
+
+@partial(jax.jit, static_argnums=1)
+def _init_params(key: jax.Array, cfg: CharLMConfig) -> dict[str, Any]:
     d, f = cfg.d_model, cfg.d_ff
     keys = iter(jax.random.split(key, 4 + 6 * cfg.n_layer))
     n = lambda shape, s=0.02: s * jax.random.normal(next(keys), shape, jnp.float32)  # noqa: E731
@@ -201,7 +209,7 @@ def _save(path: Path, trained: dict[str, Any]) -> None:
 
 
 def _load(path: Path, cfg: CharLMConfig) -> dict[str, Any]:
-    like = init_params(jax.random.PRNGKey(0), cfg)
+    like = jax.eval_shape(partial(init_params, cfg=cfg), jax.random.PRNGKey(0))  # the structure only
     treedef = jax.tree_util.tree_structure(like)
     n = len(jax.tree_util.tree_leaves(like))
     with np.load(path) as z:

@@ -39,6 +39,8 @@ import numpy as np
 from jax import lax
 from jax.extend import core as jcore
 
+from .._memory import release
+from .._xp import is_concrete
 from ..config import CrossbarConfig
 from . import array as ja
 from .hwa import HWAConfig, hwa_matmul
@@ -294,6 +296,14 @@ def _layer_rule(config: CrossbarConfig | None, layers: dict | Callable | None) -
     return rule
 
 
+def _release(tree) -> None:
+    """Outside jit, waits for a site's arrays and returns the freed temporaries to the OS (cimsim._memory)."""
+    leaves = jax.tree_util.tree_leaves(tree)
+    if leaves and all(is_concrete(x) for x in leaves):
+        jax.block_until_ready(leaves)
+        release()
+
+
 def _need_key(key, what: str):
     if key is None:
         raise ValueError(f"key is required for {what}: pass key=jax.random.PRNGKey(seed)")
@@ -339,21 +349,34 @@ class AnalogModel:
         return self._run(params, args, lambda i, cfg, W, X: hwa_matmul(W, X, jax.random.fold_in(key, i), hwa))
 
     def program(self, params, *, key: jax.Array | None) -> dict[int, ja.ProgrammedArrayJ]:
-        """Programs every mapped weight onto its tiles (t = 0): {site index: programmed array}."""
-        arrays: dict[int, Any] = {}
+        """Programs every mapped weight onto its tiles (t = 0): {site index: programmed array}.
+
+        The sites are programmed largest first, after one pass has collected their weight matrices: the
+        peak memory is then about the programmed state plus one site's temporaries (a site's draws come
+        from its own key, so the order changes no number)."""
+        pending: dict[int, tuple] = {}
 
         def product(i, cfg, W, X):
-            k = None if key is None else jax.random.fold_in(key, 2 * i)
-            arrays[i] = ja.program(W, cfg, key=_need_key(k, "programming") if cfg.device.stochastic else k)
+            pending[i] = (cfg, W)
             return X @ W.T
 
         self._run(params, self._example(), product)
-        return arrays
+        arrays: dict[int, Any] = {}
+        for i in sorted(pending, key=lambda i: -int(np.prod(np.shape(pending[i][1])))):
+            cfg, W = pending.pop(i)  # the weight copy is released as soon as its site is programmed
+            k = None if key is None else jax.random.fold_in(key, 2 * i)
+            arrays[i] = ja.program(W, cfg, key=_need_key(k, "programming") if cfg.device.stochastic else k)
+            del W
+            _release(arrays[i])
+        return {i: arrays[i] for i in sorted(arrays)}
 
     def read(self, arrays: dict, t_s, *, key: jax.Array | None) -> dict[int, Any]:
-        """Reads every programmed array at t_s (drift and slow noise drawn once per array)."""
-        return {i: A.read(t_s, key=None if key is None else jax.random.fold_in(key, 2 * i + 1))
-                for i, A in arrays.items()}
+        """Reads every programmed array at t_s (drift and slow noise drawn once per array), largest first."""
+        out = {}
+        for i in sorted(arrays, key=lambda i: -int(np.prod(arrays[i].shape))):
+            out[i] = arrays[i].read(t_s, key=None if key is None else jax.random.fold_in(key, 2 * i + 1))
+            _release(out[i])
+        return {i: out[i] for i in sorted(out)}
 
     def apply_read(self, params, reads: dict, *args, key: jax.Array | None):
         """The forward with every mapped product an MVM on its read array (per-MVM noise from ``key``)."""
@@ -383,7 +406,34 @@ class AnalogModel:
         return jax.tree_util.tree_unflatten(self.treedef, out)
 
     def _example(self):
-        return self.example_args
+        """The example inputs, with any ``jax.ShapeDtypeStruct`` made zeros (a pass that collects weights)."""
+        return jax.tree_util.tree_map(
+            lambda a: jnp.zeros(a.shape, a.dtype) if isinstance(a, jax.ShapeDtypeStruct) else a, self.example_args)
+
+    def state_bytes(self, params) -> dict[str, Any]:
+        """Memory of the programmed and the read state, from shapes alone (``jax.eval_shape``: nothing is
+        programmed or allocated), so a model far larger than this machine can be sized.
+
+        Args:
+            params: the parameters, as arrays or as ``jax.ShapeDtypeStruct`` (e.g. ``jax.eval_shape(init, key)``).
+
+        Returns:
+            dict: ``weights`` (mapped weights), ``programmed_bytes`` and ``read_bytes`` (all sites), their
+            ``*_per_weight``, and ``sites``: per mapped site its index, shape and both byte counts.
+        """
+        key = jax.random.PRNGKey(0)
+        prog = jax.eval_shape(lambda p, k: self.program(p, key=k), params, key)
+        read = jax.eval_shape(lambda a, k: self.read(a, 1.0, key=k), prog, key)
+
+        def nbytes(tree):
+            return int(sum(int(np.prod(x.shape)) * np.dtype(x.dtype).itemsize for x in jax.tree_util.tree_leaves(tree)))
+
+        sites = [{"index": i, "shape": list(prog[i].shape), "programmed_bytes": nbytes(prog[i]),
+                  "read_bytes": nbytes(read[i])} for i in sorted(prog)]
+        n = sum(int(np.prod(s["shape"])) for s in sites)
+        p, r = sum(s["programmed_bytes"] for s in sites), sum(s["read_bytes"] for s in sites)
+        return {"weights": n, "programmed_bytes": p, "read_bytes": r, "programmed_bytes_per_weight": p / max(n, 1),
+                "read_bytes_per_weight": r / max(n, 1), "sites": sites}
 
     def summary(self) -> str:
         """The report as a table: where each product runs and its share of the MACs."""
@@ -421,8 +471,10 @@ def analog_model(apply_fn: Callable, params, *example_args, config: CrossbarConf
     leaves, treedef = jax.tree_util.tree_flatten(params)
     closed, _ = _trace(apply_fn, params, example_args)
     walker = _Walker(_paths(params), rule, lambda i, cfg, W, X: X @ W.T, record=True)
-    origins = [frozenset([i]) for i in range(len(leaves))] + [None] * len(jax.tree_util.tree_leaves(example_args))
-    walker.run(closed, leaves + jax.tree_util.tree_leaves(example_args), origins)
+    arg_leaves = jax.tree_util.tree_leaves(example_args)
+    origins = [frozenset([i]) for i in range(len(leaves))] + [None] * len(arg_leaves)
+    # the walk only finds and records the products: traced abstractly, it computes nothing (and takes shapes)
+    jax.eval_shape(lambda *flat: walker.run(closed, list(flat), origins)[0], *leaves, *arg_leaves)
     return AnalogModel(apply_fn, treedef, _paths(params), example_args, rule, walker.sites)
 
 
