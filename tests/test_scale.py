@@ -28,16 +28,16 @@ def _tile_scales_bytes(shape, cfg=presets.PCM):
 
 
 def test_state_bytes_from_shapes_equal_the_arrays_and_the_state_layout():
-    cfg = lm.CharLMConfig(vocab=40, context=16, d_model=32, n_head=2, n_layer=1, d_ff=64)
-    params = lm.init_params(jax.random.PRNGKey(0), cfg)
-    model = analog_model(lm.make_apply(cfg), params, jnp.zeros((1, 4), jnp.int32), config=presets.PCM)
+    # two products: one of 2 x 3 tiles (300 x 600 on 256 x 256 tiles) and one of one tile
+    params = {"a": 0.05 * jax.random.normal(jax.random.PRNGKey(0), (600, 300)),
+              "b": 0.05 * jax.random.normal(jax.random.PRNGKey(1), (300, 10))}
+    model = analog_model(lambda p, x: jnp.tanh(x @ p["a"]) @ p["b"], params, jnp.zeros((2, 600)), config=presets.PCM)
     arrays = jax.jit(lambda p, k: model.program(p, key=k))(params, jax.random.PRNGKey(1))
     reads = jax.jit(lambda a, k: model.read(a, 3600.0, key=k))(arrays, jax.random.PRNGKey(2))
-    shapes = jax.eval_shape(partial(lm.init_params, cfg=cfg), jax.random.PRNGKey(0))
-    m = model.state_bytes(shapes)
+    m = model.state_bytes(jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), params))
     assert m["programmed_bytes"] == sum(x.nbytes for x in jax.tree.leaves(arrays))
     assert m["read_bytes"] == sum(x.nbytes for x in jax.tree.leaves(reads))
-    assert len(m["sites"]) == 7 and m["weights"] == 4 * 32 * 32 + 2 * 32 * 64 + 32 * 40
+    assert [s["shape"] for s in m["sites"]] == [[300, 600], [10, 300]] and m["weights"] == 300 * 600 + 10 * 300
     for s in m["sites"]:  # PCM: G+, G-, nu+, nu- (float32) per weight, one scale per tile column, GDC refs
         n = int(np.prod(s["shape"]))
         gdc = 4 * arrays[s["index"]].gdc_ref.size
