@@ -29,3 +29,13 @@ def release() -> None:
     trim = _trim()
     if trim is not None:
         trim(0)
+
+
+def release_arrays(tree) -> None:
+    """Outside jit: waits for the JAX arrays of ``tree`` and then ``release()``s (inside jit: nothing)."""
+    import jax
+
+    leaves = jax.tree_util.tree_leaves(tree)
+    if leaves and not any(isinstance(x, jax.core.Tracer) for x in leaves):
+        jax.block_until_ready(leaves)
+        release()

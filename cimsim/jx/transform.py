@@ -39,8 +39,7 @@ import numpy as np
 from jax import lax
 from jax.extend import core as jcore
 
-from .._memory import release
-from .._xp import is_concrete
+from .._memory import release_arrays
 from ..config import CrossbarConfig
 from . import array as ja
 from .hwa import HWAConfig, hwa_matmul
@@ -296,14 +295,6 @@ def _layer_rule(config: CrossbarConfig | None, layers: dict | Callable | None) -
     return rule
 
 
-def _release(tree) -> None:
-    """Outside jit, waits for a site's arrays and returns the freed temporaries to the OS (cimsim._memory)."""
-    leaves = jax.tree_util.tree_leaves(tree)
-    if leaves and all(is_concrete(x) for x in leaves):
-        jax.block_until_ready(leaves)
-        release()
-
-
 def _need_key(key, what: str):
     if key is None:
         raise ValueError(f"key is required for {what}: pass key=jax.random.PRNGKey(seed)")
@@ -367,7 +358,7 @@ class AnalogModel:
             k = None if key is None else jax.random.fold_in(key, 2 * i)
             arrays[i] = ja.program(W, cfg, key=_need_key(k, "programming") if cfg.device.stochastic else k)
             del W
-            _release(arrays[i])
+            release_arrays(arrays[i])
         return {i: arrays[i] for i in sorted(arrays)}
 
     def read(self, arrays: dict, t_s, *, key: jax.Array | None) -> dict[int, Any]:
@@ -375,7 +366,7 @@ class AnalogModel:
         out = {}
         for i in sorted(arrays, key=lambda i: -int(np.prod(arrays[i].shape))):
             out[i] = arrays[i].read(t_s, key=None if key is None else jax.random.fold_in(key, 2 * i + 1))
-            _release(out[i])
+            release_arrays(out[i])
         return {i: out[i] for i in sorted(out)}
 
     def apply_read(self, params, reads: dict, *args, key: jax.Array | None):
@@ -411,29 +402,10 @@ class AnalogModel:
             lambda a: jnp.zeros(a.shape, a.dtype) if isinstance(a, jax.ShapeDtypeStruct) else a, self.example_args)
 
     def state_bytes(self, params) -> dict[str, Any]:
-        """Memory of the programmed and the read state, from shapes alone (``jax.eval_shape``: nothing is
-        programmed or allocated), so a model far larger than this machine can be sized.
+        """Bytes of the programmed and the read state from shapes alone (cimsim.jx.memory.state_bytes)."""
+        from .memory import state_bytes
 
-        Args:
-            params: the parameters, as arrays or as ``jax.ShapeDtypeStruct`` (e.g. ``jax.eval_shape(init, key)``).
-
-        Returns:
-            dict: ``weights`` (mapped weights), ``programmed_bytes`` and ``read_bytes`` (all sites), their
-            ``*_per_weight``, and ``sites``: per mapped site its index, shape and both byte counts.
-        """
-        key = jax.random.PRNGKey(0)
-        prog = jax.eval_shape(lambda p, k: self.program(p, key=k), params, key)
-        read = jax.eval_shape(lambda a, k: self.read(a, 1.0, key=k), prog, key)
-
-        def nbytes(tree):
-            return int(sum(int(np.prod(x.shape)) * np.dtype(x.dtype).itemsize for x in jax.tree_util.tree_leaves(tree)))
-
-        sites = [{"index": i, "shape": list(prog[i].shape), "programmed_bytes": nbytes(prog[i]),
-                  "read_bytes": nbytes(read[i])} for i in sorted(prog)]
-        n = sum(int(np.prod(s["shape"])) for s in sites)
-        p, r = sum(s["programmed_bytes"] for s in sites), sum(s["read_bytes"] for s in sites)
-        return {"weights": n, "programmed_bytes": p, "read_bytes": r, "programmed_bytes_per_weight": p / max(n, 1),
-                "read_bytes_per_weight": r / max(n, 1), "sites": sites}
+        return state_bytes(self, params)
 
     def summary(self) -> str:
         """The report as a table: where each product runs and its share of the MACs."""
