@@ -10,7 +10,7 @@ import experiments
 
 
 SLOW_QUICK_RUNS = ("resnet-drift", "snn-training", "adc-bits", "hwa-drift", "snn-crossbar", "ir-drop-tiling",
-                   "energy-breakdown", "lm-drift", "gain-cell-attention")  # 8-60 s each on 2 cores: run with -m slow
+                   "energy-breakdown", "lm-drift", "gain-cell-attention", "hwa-noise-grid")  # 8-60 s each on 2 cores: run with -m slow
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_QUICK_RUNS else n
@@ -107,6 +107,7 @@ def test_macro_validation_reproduces_published_chips(tmp_path):
     assert data["hermes"]["model_core_mvm_J"]["chip all-in"] < data["hermes"]["measured_core_mvm_J"]  # a lower bound
 
 
+@pytest.mark.slow  # the whole compare with its SNN rows (10 s on 2 cores), as energy-breakdown's quick run
 def test_energy_breakdown_scopes_and_bit_serial_counts(tmp_path):
     data = json.loads(experiments.load("energy-breakdown").main(seed=0, out_dir=tmp_path, quick=True).read_text())
     scopes = [b["scope"] for b in data["breakdown"]]

@@ -197,8 +197,10 @@ def test_lenet_and_transformer_shapes_and_attention_digital():
 
 
 @pytest.mark.parametrize("name,shape", [pytest.param("resnet20", (2, 8, 8, 3), marks=pytest.mark.slow), pytest.param("lenet5", (2, 32, 32, 1), marks=pytest.mark.slow),
-                                        ("transformer", (2, 8, 8, 3))])
+                                        pytest.param("transformer", (2, 8, 8, 3), marks=pytest.mark.slow)])
 def test_ideal_crossbars_equal_the_digital_model(name, shape):
+    # -m slow: 10 s each; IDEAL == digital through the transform is held by tests/test_transform.py (plain JAX,
+    # Flax, Equinox) and tests/test_char_lm.py (a transformer) in the default run
     with jax.enable_x64(True):
         m = models.MODELS[name]()
         x = jnp.asarray(RNG.random(shape))

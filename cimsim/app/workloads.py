@@ -396,7 +396,7 @@ def run_user(spec: str, *, seed: int = 0, gpu: str = "h100", batch: int = 1024, 
 
 
 CHAR_LM = {False: dict(fp_steps=1500, hwa_steps=400, seeds=5, windows=256, model={}),
-           True: dict(fp_steps=60, hwa_steps=20, seeds=2, windows=8, model=dict(d_model=32, d_ff=128))}
+           True: dict(fp_steps=60, hwa_steps=20, seeds=2, windows=8, model=dict(d_model=32, d_ff=128, n_layer=1))}
 
 
 def run_char_lm(*, data: str | None = None, seed: int = 0, gpu: str = "h100", batch: int = 64, prompt: int = 32,
