@@ -8,8 +8,8 @@ import time
 
 import numpy as np
 
-from ._brian_state import brian2_settings
 from . import synapses
+from ._brian_state import brian2_settings
 from .result import SimResult
 
 
@@ -27,17 +27,16 @@ def _blocks(samples: int, n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarr
     return pre, post
 
 
-def _connect(W, samples: int, in_shape: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """(pre, post, w) of every synapse of all sample copies, and each presynaptic unit's out-degree (None: all-to-all)."""
-    if not isinstance(W, (synapses.Dense, synapses.Conv2d)):
+def _connect(W, samples: int, in_shape: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pre, post, w) of every synapse of all sample copies."""
+    if not isinstance(W, synapses.LAYERS):
         pre, post = _blocks(samples, W.shape[1], W.shape[0])
-        return pre, post, np.tile(W.T[None, :, :], (samples, 1, 1)).ravel(), None
+        return pre, post, np.tile(W.T[None, :, :], (samples, 1, 1)).ravel()
     pre, post, kidx = W.connections(in_shape)
     n_pre, n_post = int(np.prod(in_shape)), int(np.prod(W.out_shape(in_shape)))
     s = np.repeat(np.arange(samples), pre.size)
     w = np.asarray(W.weight, np.float64).ravel()[kidx]
-    return (s * n_pre + np.tile(pre, samples), s * n_post + np.tile(post, samples), np.tile(w, samples),
-            np.bincount(pre, minlength=n_pre))
+    return s * n_pre + np.tile(pre, samples), s * n_post + np.tile(post, samples), np.tile(w, samples)
 
 
 def _neuron_bias(W, b, shape: tuple) -> np.ndarray:
@@ -89,7 +88,7 @@ def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, thresh
         if encoder == "current":
             # analog input: the first layer's input current W1 x is added every step with its bias
             W0, b0 = weights[0], _neuron_bias(weights[0], biases[0], shapes[1])
-            drive = (synapses.apply(W0, x_flat, shapes[0]) if isinstance(W0, (synapses.Dense, synapses.Conv2d))
+            drive = (synapses.apply(W0, x_flat, shapes[0]) if isinstance(W0, synapses.LAYERS)
                      else x_flat @ W0.T)
             groups[0].b = (drive + b0).ravel()
             pre_group, first_w = None, 1
@@ -101,12 +100,11 @@ def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, thresh
             objects.append(pre_group)
             first_w = 0
         layer_groups = ([pre_group] if pre_group is not None else []) + groups
-        degrees = [None] * len(weights)
         for k in range(first_w, len(weights)):
             src, dst = (pre_group if k == 0 else groups[k - 1]), groups[k]
             on_pre = "v_post += w" + ("\nnev_post += 1" if count_on_pre else "")
             S = b2.Synapses(src, dst, "w : 1", on_pre=on_pre, dt=dt, name=f"syn{k}")
-            pre, post, w, degrees[k] = _connect(weights[k], samples, shapes[k])
+            pre, post, w = _connect(weights[k], samples, shapes[k])
             S.connect(i=pre, j=post)
             S.w = w
             objects.append(S)
@@ -139,18 +137,9 @@ def _run(b2, weights, biases, x, *, steps, encoder, neuron, reset, tau_s, thresh
         layer_steps.append((np.rint(np.asarray(m.t[:] / dt)).astype(np.int64), idx // n))
         layer_units.append(idx % n)
     fanout, input_synapses = None, None
-    if any(isinstance(W, (synapses.Dense, synapses.Conv2d)) for W in weights):  # out-degree of every spike
-        fanout = []
-        for j, units in enumerate(layer_units):
-            k = j + first_w  # the synapse layer this spiking layer feeds
-            if k >= len(weights):
-                fanout.append(np.zeros(units.size, np.int64))
-            else:
-                deg = degrees[k] if degrees[k] is not None else np.full(sizes[k], sizes[k + 1])
-                fanout.append(deg[units].astype(np.int64))
-        fanout = tuple(fanout)
-        if encoder == "current":
-            input_synapses = int(synapses.as_synapse(weights[0]).connections(shapes[0])[0].size)
+    if any(isinstance(W, synapses.LAYERS) for W in weights):  # the out-degree of every spike
+        fanout, first_synapses = synapses.spike_fanout(weights, shapes[0], layer_units, spiking_input=encoder == "poisson")
+        input_synapses = first_synapses if encoder == "current" else None
     result = SimResult(out_spike_steps=np.stack([i_out // n_out, i_out % n_out, t_out]), out_v=out_v,
                        layer_spike_steps=tuple(layer_steps), sizes=sizes, steps=steps, samples=samples,
                        encoder=encoder, wall_s=wall, spike_fanout=fanout, input_synapses=input_synapses)

@@ -117,7 +117,7 @@ def _validate(weights, biases, x, steps, encoder, neuron, reset, tau_s, threshol
 
 def _weight(k: int, W):
     """A layer's weight: a finite 2-D array, or a Dense/Conv2d whose weight is one (snn.synapses)."""
-    if isinstance(W, (synapses.Dense, synapses.Conv2d)):
+    if isinstance(W, synapses.LAYERS):
         arr = v.finite_array(f"weights[{k}].weight", W.weight, ndim=(2,) if isinstance(W, synapses.Dense) else (4,))
         return dataclasses.replace(W, weight=arr)
     return v.finite_array(f"weights[{k}]", W, ndim=(2,))

@@ -22,6 +22,7 @@ References:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,9 +148,34 @@ class Conv2d:
         return pre[order], post[order], kidx[order]
 
 
+LAYERS = (Dense, Conv2d)
+
+
 def as_synapse(W: Any) -> Dense | Conv2d:
     """A layer's weight as a synapse object: a 2-D array is a Dense without pooling."""
-    return W if isinstance(W, (Dense, Conv2d)) else Dense(W)
+    return W if isinstance(W, LAYERS) else Dense(W)
+
+
+def map_weight(W: Any, f) -> Any:
+    """f applied to a layer's weight array, a Dense/Conv2d keeping its stride, padding and pool."""
+    return dataclasses.replace(W, weight=f(W.weight)) if isinstance(W, LAYERS) else f(W)
+
+
+def spike_fanout(weights, in_shape: tuple, units, *, spiking_input: bool) -> tuple[tuple, int]:
+    """The out-degree of every spike, and the synapses of the first layer per sample.
+
+    Args:
+        weights: the layers' weights; in_shape: the input's shape.
+        units: per spiking layer (the input first when ``spiking_input``), the unit of each of its spikes.
+
+    Returns:
+        (per spiking layer the out-degree of each spike (0 in the output layer), first-layer synapses).
+    """
+    sh = shapes(weights, in_shape)
+    degree = [np.bincount(as_synapse(W).connections(s)[0], minlength=int(np.prod(s))) for W, s in zip(weights, sh)]
+    degree.append(np.zeros(int(np.prod(sh[-1])), np.int64))
+    first = 0 if spiking_input else 1
+    return tuple(degree[j + first][u].astype(np.int64) for j, u in enumerate(units)), int(degree[0].sum())
 
 
 def shapes(weights, in_shape: tuple, *, name: str = "weights") -> list[tuple]:

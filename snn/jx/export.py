@@ -11,7 +11,6 @@ spikes; ``compare`` checks every neuron's spike count per sample and the output 
 
 from __future__ import annotations
 
-import dataclasses
 from functools import partial
 
 import jax
@@ -33,16 +32,9 @@ def to_grid(params, *, lsb: float = DEFAULT_LSB) -> tuple[list[np.ndarray], list
     v.positive("lsb", lsb)
     if np.log2(lsb) != np.round(np.log2(lsb)):
         raise ValueError(f"lsb must be a power of 2 (so that grid values are exact binary fractions), got {lsb!r}")
-    Ws = [_map_weight(W, lambda a: np.round(np.asarray(a, np.float64) / lsb) * lsb) for W, _ in params]
+    Ws = [synapses.map_weight(W, lambda a: np.round(np.asarray(a, np.float64) / lsb) * lsb) for W, _ in params]
     bs = [np.round(np.asarray(b, np.float64) / lsb) * lsb for _, b in params]
     return Ws, bs
-
-
-def _map_weight(W, f):
-    """f applied to a layer's weight array, keeping a Dense/Conv2d's structure (stride, padding, pool)."""
-    if isinstance(W, (synapses.Dense, synapses.Conv2d)):
-        return dataclasses.replace(W, weight=f(W.weight))
-    return f(W)
 
 
 def input_spikes(x: np.ndarray, config: SpikingConfig, *, key: jax.Array | None = None) -> np.ndarray | None:
@@ -66,7 +58,7 @@ def run_float64(weights, biases, x: np.ndarray, config: SpikingConfig, *, spikes
         order: synaptic accumulation order ("brian2" or "matmul").
     """
     with jax.enable_x64(True):
-        params = [(_map_weight(W, lambda a: jnp.asarray(a, jnp.float64)), jnp.asarray(b, jnp.float64))
+        params = [(synapses.map_weight(W, lambda a: jnp.asarray(a, jnp.float64)), jnp.asarray(b, jnp.float64))
                   for W, b in zip(weights, biases)]
         raster = None if spikes_in is None else jnp.asarray(spikes_in, jnp.float64)
         r = _run64(params, jnp.asarray(x, jnp.float64), raster, config, order)
@@ -105,12 +97,9 @@ def to_sim_result(r: Run, *, n_in, weights=None) -> SimResult:
     in_shape = tuple(np.atleast_1d(n_in).astype(int))
     sizes = (int(np.prod(in_shape)),) + tuple(s.shape[2] for s in layers[int(spiking):])
     fanout, input_syn = None, None
-    if weights is not None and any(isinstance(W, (synapses.Dense, synapses.Conv2d)) for W in weights):
-        shapes = synapses.shapes(weights, in_shape)
-        degree = [np.bincount(synapses.as_synapse(W).connections(sh)[0], minlength=int(np.prod(sh)))
-                  for W, sh in zip(weights, shapes)] + [np.zeros(sizes[-1], np.int64)]
-        fanout = tuple(degree[k + (not spiking)][w[2]].astype(np.int64) for k, w in enumerate(where))
-        input_syn = None if spiking else int(degree[0].sum())
+    if weights is not None and any(isinstance(W, synapses.LAYERS) for W in weights):
+        fanout, first_synapses = synapses.spike_fanout(weights, in_shape, [w[2] for w in where], spiking_input=spiking)
+        input_syn = None if spiking else first_synapses
     out = where[-1]
     return SimResult(out_spike_steps=np.stack([out[1], out[2], out[0]]).astype(np.int64),
                      out_v=np.asarray(r.out_v).reshape(T, samples, -1),

@@ -163,7 +163,7 @@ def _synaptic(h: jax.Array, s_in: jax.Array, W, order: str) -> jax.Array:
     """h + W s_in: at once, or one presynaptic unit after another in ascending order (Brian2's order)."""
     if order == "matmul":
         return h + project(W, s_in)
-    if isinstance(W, (Dense, Conv2d)):  # the same synapses as a (post, pre) matrix, zeros where there are none
+    if isinstance(W, synapses.LAYERS):  # the same synapses as a (post, pre) matrix, zeros where there are none
         pre, post, kidx = W.connections(s_in.shape[1:])
         n_post = int(np.prod(h.shape[1:]))
         M = jnp.zeros((n_post, int(np.prod(s_in.shape[1:]))), h.dtype).at[post, pre].set(W.weight.ravel()[kidx])

@@ -27,7 +27,6 @@ of snn.jx drops the synaptic input of the spike step, which no NIR graph express
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +75,7 @@ def to_nir(params, config: SpikingConfig, *, dt_s: float = DT_S, input_shape=Non
     if config.reset != "subtract":
         raise ValueError("config.reset='zero' drops the synaptic input of the spike step (snn.jx.layers), which a "
                          "NIR graph cannot express; export a network with reset='subtract'")
-    layers = [(_numpy_weight(W), _arr(b)) for W, b in params]
+    layers = [(synapses.map_weight(W, _arr), _arr(b)) for W, b in params]
     if input_shape is None:
         first = synapses.as_synapse(layers[0][0])
         if isinstance(first, synapses.Conv2d) or first.pool > 1:
@@ -125,13 +124,6 @@ def to_nir(params, config: SpikingConfig, *, dt_s: float = DT_S, input_shape=Non
                        "tau_s": float(config.tau_s), "neuron": config.neuron, "dt_s": float(dt_s),
                        "schedule": "snn.jx (Brian2): synaptic input after the threshold test, as a one-step Delay"}}
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=meta)
-
-
-def _numpy_weight(W):
-    """A layer's weight as float64 numpy, a Dense/Conv2d kept as one (with a numpy weight)."""
-    if isinstance(W, (synapses.Dense, synapses.Conv2d)):
-        return dataclasses.replace(W, weight=_arr(W.weight))
-    return _arr(W)
 
 
 def _chain(graph) -> list[str]:
