@@ -58,8 +58,27 @@ def test_every_verdict_follows_from_the_measured_ratios(res):
         assert m["target"]["met"] == (m["ratio"] <= m["target"]["ratio_max"])
 
 
+def test_the_goals_of_each_run_follow_from_its_ratios(res):
+    """The last run's goals are recomputed from the JSON's sections; every run's verdicts from its ratios."""
+    from cimsim.app.bench_report import goals
+
+    runs = res.get("runs") or [goals(res)]
+    assert runs[-1] == goals(res)
+    for run in runs:
+        assert [g["goal"] for g in run] == [g["goal"] for g in runs[-1]]
+        assert all(g["met"] == (g["ratio"] <= g["max"]) for g in run)
+    table = PAGE.read_text().split("## Goals, ", 1)[1].split("\n## ", 1)[0]
+    for g in runs[-1]:
+        line = next(row for row in table.splitlines() if row.startswith(f"| {g['goal']} |"))
+        verdict = line.rsplit("|", 2)[1].strip()
+        per = [r[[x["goal"] for x in r].index(g["goal"])]["met"] for r in runs]
+        assert verdict == ("**met**" if all(per) else "**missed**" if not any(per) else "**met in some runs**")
+
+
 def test_the_page_shows_each_verdict_of_the_json(res):
     page = PAGE.read_text()
+    head, rest = page.split("## Goals, ", 1)
+    page = head + rest.split("\n## ", 1)[1]  # the sections after the goals table, in order
     verdicts = re.findall(r"\*\*(met|missed)\*\*", page)
     expected = [res["target"]["met"], res["jax"]["target"]["met"], res["ir_drop"]["target"]["met"],
                 res["nonlinear_ir_drop"]["target"]["met"], res["snn"]["target"]["met"],
@@ -69,6 +88,10 @@ def test_the_page_shows_each_verdict_of_the_json(res):
         expected.append(res["hwa_epoch"]["target"]["faster_than_aihwkit"])
     expected += [res["snn_training"]["snntorch_over_jax"] >= 1.0] if "snntorch_over_jax" in res["snn_training"] else []
     expected += [res["models"]["forward"]["target"]["met"], res["models"]["train_step"]["target"]["met"]]
+    if "breakdown" in res["models"]["forward"]:
+        expected.append(res["models"]["forward"]["breakdown"]["fixed"]["ratio"] <= 3.0)
+    if res.get("decode", {}).get("available"):
+        expected.append(res["decode"]["step"]["target"]["met"])
     assert verdicts == ["met" if e else "missed" for e in expected]
 
 

@@ -160,8 +160,9 @@ def test_pcm_equals_the_per_layer_crossbar_path_draw_by_draw():
         h = R.mvm(h, key=jax.random.fold_in(k_mvm, i))
         h = jax.nn.relu(h) if i == 0 else h
     np.testing.assert_allclose(np.asarray(y), np.asarray(h), rtol=0, atol=1e-5 * float(jnp.abs(h).max()))
-    # and it is noisy, seed by seed, and vmaps over seeds
-    ys = jax.jit(jax.vmap(lambda k: model.inference([W1, W2], x, t_s=86400.0, key=k)))(jax.random.split(key, 4))
+    # and it is noisy, seed by seed, and vmaps over seeds (the programming under vmap: test_jax)
+    reads = model.read(model.program([W1, W2], key=k_prog), 86400.0, key=k_read)
+    ys = jax.vmap(lambda k: model.apply_read([W1, W2], reads, x, key=k))(jax.random.split(key, 4))
     assert ys.shape == (4, 16, 10) and float(jnp.std(ys, axis=0).mean()) > 0
 
 

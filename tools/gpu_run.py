@@ -3,8 +3,9 @@
     PYTHONPATH=. python tools/gpu_run.py OUT_DIR
 
 Writes OUT_DIR/gpu.json: the JAX noisy MVM against the GPU's own jitted GEMM (batch 256 and 4096), the
-HWA epoch against the digital epoch, the bring-your-own-model ResNet-32 forward and HWA step against the
-digital model, and NVML-measured energy of the digits MLP (fp16) at batch 1, 1024 and 65536, with and
+HWA epoch against the digital epoch, the bring-your-own-model ResNet-32 forward (with its breakdown, the
+tile convolutions of a fixed input range included) and HWA step against the digital model, the char-lm's
+decode step on PCM against the digital step, and NVML-measured energy of the digits MLP (fp16) at batch 1, 1024 and 65536, with and
 without the idle power. Every ratio is measured in interleaved rounds in this one run.
 """
 
@@ -41,6 +42,14 @@ def main(out_dir: str) -> None:
         print("models", {k: v for k, v in out["models"].items() if "over" in k or "ratio" in k}, flush=True)
     except Exception as exc:  # noqa: BLE001 - report and go on to NVML
         out["models"] = {"error": repr(exc)}
+    save()
+    try:
+        from cimsim.app.bench_models import bench_decode
+
+        out["decode"] = bench_decode(quick=False)
+        print("char-lm decode step", out["decode"]["step"]["ratio"], flush=True)
+    except Exception as exc:  # noqa: BLE001 - report and go on to NVML
+        out["decode"] = {"error": repr(exc)}
     save()
     from cimsim.energy import measure_nvml
     from cimsim.workloads import train_mlp

@@ -25,6 +25,9 @@ from .results import plain, write_json_atomic
 from .timing import _blas_info, _interleaved, _median_time
 
 
+MVM_GOAL = 2.5  # noisy MVM / float32 GEMM with exact per-vector noise (issue 24's goal)
+
+
 def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
     """Times the MVM backends, program and read; returns a JSON-ready dict with ratios to the floors.
 
@@ -93,7 +96,7 @@ def run(quick: bool = False, seed: int = 0) -> dict[str, Any]:
                      "sliced": "4 slices x 2-bit cells, 8-bit inputs 1 bit per cycle (7 cycles)"},
         "timings": timings,
         "ratios": ratios,
-        "target": {"numba_f32_over_f32_floor_max": 2.0, "met": ratios["numba_f32_over_f32_floor"] <= 2.0},
+        "target": {"numba_f32_over_f32_floor_max": MVM_GOAL, "met": ratios["numba_f32_over_f32_floor"] <= MVM_GOAL},
         "machine": {"python": platform.python_version(), "numpy": np.__version__,
                     "processor": platform.machine(), "blas": _blas_info()},
     }
@@ -237,17 +240,18 @@ def format_table(result: dict[str, Any]) -> str:
                        ("program_s", "program(W, PCM)"), ("read_s", "A.read(t)")):
         lines.append(f"  {label:<34}{t[key] * 1e3:>12.3f}{t[key] / f32:>12.2f}")
     ok = "met" if result["target"]["met"] else "NOT met"
-    lines.append(f"  numba f32 / f32 floor = {r['numba_f32_over_f32_floor']:.2f} (target <= 2: {ok}); "
+    lines.append(f"  numba f32 / f32 floor = {r['numba_f32_over_f32_floor']:.2f} (target <= {MVM_GOAL:g}: {ok}); "
                  f"f64 / f64 floor = {r['numba_f64_over_f64_floor']:.2f}; numpy / numba = {r['numpy_over_numba']:.2f}; "
                  f"sliced / f64 floor = {r['sliced_over_f64_floor']:.1f}")
     return "\n".join(lines)
 
 
 def main(quick: bool, json_path: str | None, markdown_path: str | None = None,
-         from_json: str | None = None) -> dict[str, Any]:
-    """Runs the bench (or reads a result written before, ``from_json``), prints the tables, writes the JSON
-    and the performance page (cimsim.app.bench_report) when asked."""
-    from .bench_report import machine_info, write as write_markdown
+         from_json: str | None = None, runs: int = 1) -> dict[str, Any]:
+    """Runs the bench ``runs`` times (or reads a result written before, ``from_json``), prints the tables,
+    writes the JSON and the performance page (cimsim.app.bench_report) when asked. With several runs the
+    result is the last run's, and ``result["runs"]`` holds every run's goal ratios (bench_report.goals)."""
+    from .bench_report import goals, write as write_markdown
 
     if from_json is not None:
         result = json.loads(Path(from_json).read_text())
@@ -255,6 +259,25 @@ def main(quick: bool, json_path: str | None, markdown_path: str | None = None,
             write_markdown(result, markdown_path)
             print(f"wrote {markdown_path}")
         return result
+    every = []
+    for i in range(runs):
+        if runs > 1:
+            print(f"--- run {i + 1} of {runs} ---")
+        result = _one_run(quick)
+        every.append(goals(json.loads(json.dumps(plain(result)))))
+    result["runs"] = every
+    if json_path:
+        write_json_atomic(Path(json_path), result)
+        print(f"wrote {json_path}")
+    if markdown_path:
+        write_markdown(json.loads(json.dumps(plain(result))), markdown_path)  # as it reads back from the JSON
+        print(f"wrote {markdown_path}")
+    return result
+
+
+def _one_run(quick: bool) -> dict[str, Any]:
+    from .bench_report import machine_info
+
     result = run(quick=quick)
     result["machine_info"] = machine_info()
     print(format_table(result))
@@ -268,10 +291,25 @@ def main(quick: bool, json_path: str | None, markdown_path: str | None = None,
     print(format_hwa_table(result["hwa_epoch"]))
     result["snn_training"] = run_snn_training(quick=quick)
     print(format_snn_training_table(result["snn_training"]))
-    from .bench_models import bench_models, format_models_table
+    from .bench_models import bench_decode, bench_models, format_models_table
 
     result["models"] = bench_models(quick)
     print(format_models_table(result["models"]))
+    if result["models"].get("available"):
+        from .bench_models_peer import run_resnet_peer
+
+        peer = run_resnet_peer(result["models"]["workload"]["batch"], quick)
+        result["models"]["peer"] = peer
+        if peer.get("available"):
+            peer["aihwkit_over_cimsim"] = peer["aihwkit_step_s"] / result["models"]["train_step"]["hwa_s"]
+            print(f"  aihwkit torch tile, the same HWA step: {peer['aihwkit_step_s'] * 1e3:.1f} ms "
+                  f"({peer['aihwkit_over_torch']:.2f}x its torch step; {peer['aihwkit_over_cimsim']:.2f}x cimsim's)")
+        else:
+            print(f"  aihwkit ResNet-32 peer: not run ({peer['reason']})")
+    result["decode"] = bench_decode(quick)
+    d = result["decode"]
+    print(f"char-lm decode step on PCM ({d['workload']['sequences']} sequences): {d['step']['analog_s'] * 1e3:.2f} ms "
+          f"vs digital {d['step']['digital_s'] * 1e3:.2f} ms -> {d['step']['ratio']:.2f}x (target <= 3)")
     from .bench_peers import format_peers_table, run_mvm_peers
 
     result["mvm_peers"] = run_mvm_peers(quick)
@@ -280,12 +318,6 @@ def main(quick: bool, json_path: str | None, markdown_path: str | None = None,
 
     result["nonlinear_ir_drop"] = bench_nonlinear(quick)
     print(format_nonlinear_table(result["nonlinear_ir_drop"]))
-    if json_path:
-        write_json_atomic(Path(json_path), result)
-        print(f"wrote {json_path}")
-    if markdown_path:
-        write_markdown(json.loads(json.dumps(plain(result))), markdown_path)  # as it reads back from the JSON
-        print(f"wrote {markdown_path}")
     return result
 
 

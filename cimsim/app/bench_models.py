@@ -50,6 +50,9 @@ def _resnet32(num_classes: int = 10):
     return Net()
 
 
+FIXED_RANGE = 4.0  # the fixed-range variant's DAC full scale (speed only: the time does not depend on it)
+
+
 def _rounds(fns: dict[str, Callable[[], Any]], repeats: int, min_time_s: float) -> dict[str, np.ndarray]:
     """Each function once per round, round after round (after one warm-up call each)."""
     for fn in fns.values():
@@ -114,9 +117,26 @@ def bench_models(quick: bool, seed: int = 0) -> dict[str, Any]:
 
     model = analog_model(apply, variables, x[:2], config=cfg)
     reads = model.read(model.program(variables, key=k_prog), 3600.0, key=k_read)
-    fwd_analog = jax.jit(lambda v, r, xb, k: model.apply_read(v, r, xb, key=k))
+    # the breakdown: a fixed input range (tile convolutions, cimsim.jx.conv), no per-MVM noise (no normals),
+    # and the patches x kernel matrices alone, digital (what im2col costs)
+    fixed_cfg = dataclasses.replace(cfg, dac=dataclasses.replace(cfg.dac, input_scaling="fixed", x_range=FIXED_RANGE))
+    quiet_cfg = dataclasses.replace(cfg, w_noise=0.0, adc=dataclasses.replace(cfg.adc, out_noise=0.0))
+    variants = {}
+    for name, c in (("fixed", fixed_cfg), ("quiet", quiet_cfg)):
+        m = analog_model(apply, variables, x[:2], config=c)
+        variants[name] = (m, m.read(m.program(variables, key=k_prog), 3600.0, key=k_read))
+
+    def fwd(m):
+        return jax.jit(lambda v, r, xb, k: m.apply_read(v, r, xb, key=k))
+
+    fwd_analog = fwd(model)
+    fwd_variant = {name: fwd(m) for name, (m, _) in variants.items()}
+    fwd_patches = jax.jit(model.digital)
     fwd_digital = jax.jit(apply)
     forward = _rounds({"analog": lambda: fwd_analog(variables, reads, x, k_mvm).block_until_ready(),
+                       "fixed": lambda: fwd_variant["fixed"](variables, variants["fixed"][1], x, k_mvm).block_until_ready(),
+                       "quiet": lambda: fwd_variant["quiet"](variables, variants["quiet"][1], x, k_mvm).block_until_ready(),
+                       "patches": lambda: fwd_patches(variables, x).block_until_ready(),
                        "digital": lambda: fwd_digital(variables, x).block_until_ready()}, repeats, 0.0)
 
     hwa = HWAConfig()
@@ -152,8 +172,54 @@ def bench_models(quick: bool, seed: int = 0) -> dict[str, Any]:
                          "analog_layers": len(mapped), "analog_weights": int(sum(np.prod(s.shape) for s in mapped)),
                          "hwa": dataclasses.asdict(hwa), "optimizer": "SGD momentum 0.9", "dtype": "float32",
                          "backend": jax.default_backend(), "quick": quick},
-            "forward": _summary(forward, "analog", "digital"),
+            "forward": {**_summary(forward, "analog", "digital"),
+                        "breakdown": {name: {"s": float(np.median(forward[name])),
+                                             "ratio": float(np.median(forward[name] / forward["digital"]))}
+                                      for name in ("fixed", "quiet", "patches")},
+                        "fixed_range": FIXED_RANGE},
             "train_step": _summary(train, "hwa", "digital")}
+
+
+def bench_decode(quick: bool, seed: int = 0) -> dict[str, Any]:
+    """Times the char-lm's decode step (cimsim.jx.decode: one token per sequence against a key-value cache)
+    on PCM crossbars against the same step in plain JAX, both jitted, in interleaved rounds.
+
+    Workload: the compare's char-lm shape (CharLMConfig defaults: 2 layers, d_model 96, 4 heads, d_ff 384,
+    context 64) with a vocabulary of 96 characters and random weights (the time does not depend on their
+    values), 64 sequences (``cimsim compare``'s batch), the new token at position 32; PCM preset programmed
+    and read (t = 1 h) beforehand, per-MVM noise. ``quick``: 8 sequences, fewer rounds.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from cimsim import presets
+    from cimsim.jx import analog_model
+    from cimsim.jx.decode import init_cache, make_decode
+    from cimsim.jx.lm import CharLMConfig, init_params
+
+    batch, repeats, pos = (8, 5) if quick else (64, 30), 32
+    cfg = CharLMConfig(vocab=96)
+    k_init, k_prog, k_read, k_mvm = jax.random.split(jax.random.PRNGKey(seed), 4)
+    params = init_params(k_init, cfg)
+    decode = make_decode(cfg)
+    rng = np.random.default_rng(seed)
+    cache = init_cache(cfg, batch)
+    cache = {k: jnp.asarray(rng.standard_normal(c.shape), c.dtype) for k, c in cache.items()}  # a filled window
+    ids = jnp.asarray(rng.integers(0, cfg.vocab, batch))
+    model = analog_model(decode, params, cache, ids, pos, config=presets.PCM)
+    reads = model.read(model.program(params, key=k_prog), 3600.0, key=k_read)
+    step_analog = jax.jit(lambda r, c, i, p, k: model.apply_read(params, r, c, i, p, key=k))
+    step_digital = jax.jit(lambda c, i, p: decode(params, c, i, p))
+    rounds = _rounds({"analog": lambda: jax.block_until_ready(step_analog(reads, cache, ids, pos, k_mvm)),
+                      "digital": lambda: jax.block_until_ready(step_digital(cache, ids, pos))}, repeats, 0.0 if quick else 2.0)
+    mapped = [s for s in model.report if s.analog]
+    return {"available": True,
+            "workload": {"model": f"char-lm ({cfg.n_layer} x d {cfg.d_model}, {cfg.n_head} heads, d_ff {cfg.d_ff}, "
+                                  f"vocab {cfg.vocab})", "sequences": batch, "position": pos, "preset": "PCM",
+                         "t_s": 3600.0, "analog_products": len(mapped),
+                         "analog_weights": int(sum(np.prod(s.shape) for s in mapped)), "dtype": "float32",
+                         "backend": jax.default_backend(), "quick": quick},
+            "step": _summary(rounds, "analog", "digital")}
 
 
 def format_models_table(res: dict[str, Any]) -> str:

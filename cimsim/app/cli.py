@@ -262,8 +262,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if value is not None:
             path = _check_out_file(flag, value)
             outs.append((flag, value, path.parent))
+    if isinstance(args.runs, bool) or not isinstance(args.runs, int) or args.runs < 1:
+        raise UsageError(f"--runs must be an integer >= 1, got {args.runs!r}")
     if args.from_json is not None:
-        if args.json is not None or args.quick:
+        if args.json is not None or args.quick or args.runs != 1:
             raise UsageError("--from-json renders a result written before: give it --markdown only")
         if args.markdown is None:
             raise UsageError("--from-json needs --markdown PATH")
@@ -282,7 +284,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     _prepare(outs)
     from . import bench
 
-    bench.main(quick=args.quick, json_path=args.json, markdown_path=args.markdown, from_json=args.from_json)
+    bench.main(quick=args.quick, json_path=args.json, markdown_path=args.markdown, from_json=args.from_json,
+               runs=args.runs)
     return 0
 
 
@@ -421,6 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the performance page (docs/performance.md) from the result")
     b.add_argument("--from-json", default=None, metavar="PATH",
                    help="do not measure: write --markdown from a result written before by --json")
+    b.add_argument("--runs", type=int, default=1, metavar="N",
+                   help="run the whole bench N times; the result is the last run, with every run's goal ratios")
     b.set_defaults(func=_cmd_bench)
     return p
 

@@ -15,7 +15,9 @@ from parameters and whose other operand depends on the inputs is a weight x acti
 on crossbar tiles, the parameter-side operand reshaped to a matrix (out, in) = (free dims, contracted
 dims). A ``conv_general_dilated`` whose kernel comes only from parameters runs as patches
 (``lax.conv_general_dilated_patches``: one row of kh * kw * c_in inputs per output pixel) times the
-kernel matrix (c_out, c_in * kh * kw), so any layout (NHWC, NCHW), stride, padding and dilation maps.
+kernel matrix (c_out, c_in * kh * kw), so any layout (NHWC, NCHW), stride, padding and dilation maps;
+with a fixed-range DAC, ``apply_read`` runs it as one convolution per row block of tiles instead, the
+same numbers without the patches (cimsim.jx.conv).
 Products of two activations (attention scores, score x value) stay digital, and so do grouped and
 depthwise convolutions (listed in the report with the reason), products with batch dimensions on the
 weight side, and products of two parameters (weight preprocessing). Calls to ``jax.jit``-ed functions
@@ -39,10 +41,14 @@ import numpy as np
 from jax import lax
 from jax.extend import core as jcore
 
+from .. import _validate as v
 from .._memory import release_arrays
 from ..config import CrossbarConfig
 from . import array as ja
+from .conv import inexact_reason, mvm_conv
+from .conv import spec_of as conv_spec
 from .hwa import HWAConfig, hwa_matmul
+from .views import conv_matrices, conv_output, conv_plan, dot_matrices, dot_output, dot_plan
 
 _CALLS = {"jit", "pjit", "closed_call", "core_call", "remat", "checkpoint", "custom_jvp_call", "custom_vjp_call",
           "custom_vjp_call_jaxpr"}
@@ -105,75 +111,16 @@ def _has_product(jaxpr) -> bool:
     return False
 
 
-# --- the matrix view of a product -------------------------------------------------------------------------
-
-def _dot_plan(eqn, w_side: int, shapes) -> dict | None:
-    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
-    if lb or rb:
-        return None
-    c_w, c_x = (lc, rc) if w_side == 0 else (rc, lc)
-    w_shape, x_shape = shapes[w_side], shapes[1 - w_side]
-    f_w = [d for d in range(len(w_shape)) if d not in c_w]
-    f_x = [d for d in range(len(x_shape)) if d not in c_x]
-    n_in = int(np.prod([w_shape[d] for d in c_w], dtype=np.int64))
-    n_out = int(np.prod([w_shape[d] for d in f_w], dtype=np.int64))
-    m = int(np.prod([x_shape[d] for d in f_x], dtype=np.int64))
-    return dict(c_w=tuple(c_w), c_x=tuple(c_x), f_w=tuple(f_w), f_x=tuple(f_x), n_in=n_in, n_out=n_out, m=m,
-                fw_shape=tuple(w_shape[d] for d in f_w), fx_shape=tuple(x_shape[d] for d in f_x), w_side=w_side)
-
-
-def _dot_matrices(plan, w, x):
-    W = jnp.transpose(w, plan["f_w"] + plan["c_w"]).reshape(plan["n_out"], plan["n_in"])
-    X = jnp.transpose(x, plan["f_x"] + plan["c_x"]).reshape(plan["m"], plan["n_in"])
-    return W, X
-
-
-def _dot_output(plan, Y):
-    y = Y.reshape(plan["fx_shape"] + plan["fw_shape"])
-    if plan["w_side"] == 1:  # dot_general's output: lhs free dims, then rhs free dims
-        return y
-    nx, nw = len(plan["fx_shape"]), len(plan["fw_shape"])
-    return jnp.transpose(y, tuple(range(nx, nx + nw)) + tuple(range(nx)))
-
-
-def _conv_plan(eqn, shapes) -> dict | None:
-    p = eqn.params
-    if p["feature_group_count"] != 1 or p["batch_group_count"] != 1:
-        return None
-    dn = p["dimension_numbers"]
-    k_shape = shapes[1]
-    spatial = tuple(k_shape[d] for d in dn.rhs_spec[2:])
-    n_out, c_in = k_shape[dn.rhs_spec[0]], k_shape[dn.rhs_spec[1]]
-    return dict(dn=dn, spatial=spatial, n_out=int(n_out), n_in=int(c_in * np.prod(spatial, dtype=np.int64)))
-
-
-def _conv_matrices(plan, eqn, x, k):
-    p, dn = eqn.params, plan["dn"]
-    K = jnp.transpose(k, dn.rhs_spec).reshape(plan["n_out"], plan["n_in"])  # (O, I * kh * kw), I slowest
-    patches = lax.conv_general_dilated_patches(
-        x, plan["spatial"], p["window_strides"], p["padding"], lhs_dilation=p["lhs_dilation"],
-        rhs_dilation=p["rhs_dilation"], dimension_numbers=dn)
-    out_spec = dn.out_spec  # (batch, feature, spatial...) positions in the patches' layout
-    order = (out_spec[0],) + tuple(out_spec[2:]) + (out_spec[1],)
-    P = jnp.transpose(patches, order)
-    lead = P.shape[:-1]
-    return K, P.reshape(-1, plan["n_in"]), lead
-
-
-def _conv_output(plan, Y, lead):
-    out_spec = plan["dn"].out_spec
-    y = Y.reshape(lead + (plan["n_out"],))  # (batch, spatial..., O)
-    inv = np.argsort((out_spec[0],) + tuple(out_spec[2:]) + (out_spec[1],))
-    return jnp.transpose(y, tuple(int(i) for i in inv))
-
-
 # --- the interpreter --------------------------------------------------------------------------------------
 
 class _Walker:
-    """Evaluates a jaxpr, calling ``product(site, W (out, in), X (m, in)) -> Y (m, out)`` at every mapped site."""
+    """Evaluates a jaxpr, calling ``product(site, cfg, W (out, in), X (m, in)) -> Y (m, out)`` at every mapped
+    site; at a convolution, ``conv(site, cfg, x, spec)`` first, where given: its output in the equation's
+    layout, or None for the patches product."""
 
-    def __init__(self, paths: list[str], layers: Callable[[str], CrossbarConfig | None], product, record: bool):
-        self.paths, self.layers, self.product, self.record = paths, layers, product, record
+    def __init__(self, paths: list[str], layers: Callable[[str], CrossbarConfig | None], product, record: bool,
+                 conv: Callable | None = None):
+        self.paths, self.layers, self.product, self.record, self.conv = paths, layers, product, record, conv
         self.sites: list[Site] = []
         self.count = 0
 
@@ -240,25 +187,29 @@ class _Walker:
             if len(sides) != 1:
                 return self._digital(eqn, "activation x activation", shapes)
             w_side = sides[0]
-            plan = _dot_plan(eqn, w_side, shapes)
+            plan = dot_plan(eqn, w_side, shapes)
             if plan is None:
                 return self._digital(eqn, "weight with batch dimensions", shapes, origins[w_side])
         else:
             if not origins[1]:
                 return self._digital(eqn, "kernel computed from activations", shapes)
             w_side = 1
-            plan = _conv_plan(eqn, shapes)
+            plan = conv_plan(eqn, shapes)
             if plan is None:
                 return self._digital(eqn, "grouped/depthwise convolution (kept digital)", shapes, origins[1])
         path = ",".join(self.paths[i] for i in sorted(origins[w_side]))
         cfg = self.layers(path)
         index = self.count
         self.count += 1
+        if self.conv is not None and name != "dot_general" and not self.record and cfg is not None:
+            out = self.conv(index, cfg, vals[0], conv_spec(eqn.params, shapes[1]))
+            if out is not None:
+                return out.astype(eqn.outvars[0].aval.dtype)
         if name == "dot_general":
-            W, X = _dot_matrices(plan, vals[w_side], vals[1 - w_side])
+            W, X = dot_matrices(plan, vals[w_side], vals[1 - w_side])
             macs = plan["m"] * plan["n_in"] * plan["n_out"]
         else:
-            W, X, lead = _conv_matrices(plan, eqn, vals[0], vals[1])
+            W, X, lead = conv_matrices(plan, eqn, vals[0], vals[1])
             macs = int(np.prod(lead, dtype=np.int64)) * plan["n_in"] * plan["n_out"]
         if self.record:
             self.sites.append(Site(index, path, name, (plan["n_out"], plan["n_in"]), cfg is not None,
@@ -266,7 +217,7 @@ class _Walker:
         if cfg is None:
             return None
         Y = self.product(index, cfg, W, X).astype(eqn.outvars[0].aval.dtype)
-        return _dot_output(plan, Y) if name == "dot_general" else _conv_output(plan, Y, lead)
+        return dot_output(plan, Y) if name == "dot_general" else conv_output(plan, Y, lead)
 
     def _digital(self, eqn, reason, shapes, origin=None):
         if self.record:
@@ -318,13 +269,13 @@ class AnalogModel:
     report: list[Site] = field(default_factory=list)
 
     # one interpreter pass with a product rule
-    def _run(self, params, args, product):
+    def _run(self, params, args, product, conv=None):
         leaves, treedef = jax.tree_util.tree_flatten(params)
         if treedef != self.treedef:
             raise ValueError(f"params must have the structure the model was built with ({self.treedef}), got {treedef}")
         closed, out_tree = _trace(self.apply_fn, params, args)
         arg_leaves = jax.tree_util.tree_leaves(args)
-        walker = _Walker(self.paths, self.layer_rule, product, record=False)
+        walker = _Walker(self.paths, self.layer_rule, product, record=False, conv=conv)
         origins = [frozenset([i]) for i in range(len(leaves))] + [None] * len(arg_leaves)
         outs, _ = walker.run(closed, leaves + arg_leaves, origins)
         return jax.tree_util.tree_unflatten(out_tree, outs)
@@ -369,22 +320,35 @@ class AnalogModel:
             release_arrays(out[i])
         return {i: out[i] for i in sorted(out)}
 
-    def apply_read(self, params, reads: dict, *args, key: jax.Array | None):
-        """The forward with every mapped product an MVM on its read array (per-MVM noise from ``key``)."""
+    def apply_read(self, params, reads: dict, *args, key: jax.Array | None, conv: str = "auto"):
+        """The forward with every mapped product an MVM on its read array (per-MVM noise from ``key``).
+
+        conv: "auto" runs a convolution as tile convolutions where that is exact (a fixed-range DAC, no
+        bit slicing: cimsim.jx.conv), else as patches x kernel matrix; "patches" always the latter. Both
+        draw the same normals from a key, so they agree to the rounding of the products."""
+        v.one_of("conv", conv, ("auto", "patches"))
+
         def product(i, cfg, W, X):
             k = None if key is None else jax.random.fold_in(key, i)
             return reads[i].mvm(X, key=k)
 
-        return self._run(params, args, product)
+        def tile_conv(i, cfg, x, spec):
+            if inexact_reason(cfg) is not None or not isinstance(reads[i], ja.ReadArrayJ):
+                return None
+            return mvm_conv(reads[i].blocks, x, cfg, spec, None if key is None else jax.random.fold_in(key, i))
 
-    def inference(self, params, *args, t_s, key: jax.Array):
+        return self._run(params, args, product, tile_conv if conv == "auto" else None)
+
+    def inference(self, params, *args, t_s, key: jax.Array, conv: str = "auto"):
         """Program at t = 0, read at t_s, run: one noise realization per key (vmap over keys for seeds).
 
         The programming and read draws come from ``key`` independently of t_s, so runs at several times with
-        one key are paired (the same devices, read later)."""
+        one key are paired (the same devices, read later). conv: as in ``apply_read``."""
         _need_key(key, "inference on noisy devices")
+        v.one_of("conv", conv, ("auto", "patches"))
         k_prog, k_read, k_mvm = jax.random.split(key, 3)
-        return self.apply_read(params, self.read(self.program(params, key=k_prog), t_s, key=k_read), *args, key=k_mvm)
+        return self.apply_read(params, self.read(self.program(params, key=k_prog), t_s, key=k_read), *args,
+                               key=k_mvm, conv=conv)
 
     def clip_weights(self, params, clip_sigma: float | None):
         """Clips the leaves that feed mapped products at clip_sigma standard deviations (HWA training)."""
