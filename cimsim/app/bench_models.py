@@ -197,7 +197,7 @@ def bench_decode(quick: bool, seed: int = 0) -> dict[str, Any]:
     from cimsim.jx.decode import init_cache, make_decode
     from cimsim.jx.lm import CharLMConfig, init_params
 
-    batch, repeats, pos = (8, 5) if quick else (64, 30), 32
+    (batch, repeats), pos = (8, 5) if quick else (64, 30), 32
     cfg = CharLMConfig(vocab=96)
     k_init, k_prog, k_read, k_mvm = jax.random.split(jax.random.PRNGKey(seed), 4)
     params = init_params(k_init, cfg)
