@@ -126,3 +126,32 @@ def test_abs_max_takes_the_patches_path_and_bad_input_raises():
             mvm_conv(reads[0].blocks, x.at[0, 0, 0, 0].set(jnp.nan), fixed, spec, key)
         with pytest.raises(ValueError, match="key is required"):
             mvm_conv(reads[0].blocks, x, fixed, spec, None)
+
+
+def test_hwa_with_a_fixed_input_range_trains_convolutions_as_convolutions_draw_by_draw():
+    from cimsim.jx import HWAConfig
+    from cimsim.jx.conv import hwa_conv
+
+    hwa = HWAConfig(input_range=1.5)
+    with jax.enable_x64(True):
+        p, f = _params(CASES[1][0]), _apply(*CASES[1])
+        x = jnp.asarray(RNG.uniform(-1.0, 1.0, (3, 9, 9, 5)))
+        model = analog_model(f, p, x, config=dataclasses.replace(PCM_FIXED, dtype="float64"))
+        key = jax.random.PRNGKey(4)
+
+        def loss(q, conv):
+            return jnp.sum(jnp.tanh(model.hwa(q, x, key=key, hwa=hwa, conv=conv)) ** 2)
+
+        (l_c, g_c), (l_p, g_p) = (jax.value_and_grad(loss)(p, c) for c in ("auto", "patches"))
+        prims = _primitives(jax.make_jaxpr(lambda q: model.hwa(q, x, key=key, hwa=hwa))(p).jaxpr)
+        y_abs = model.hwa(p, x, key=key)  # abs_max: the patches path
+    assert prims.count("dot_general") == 0
+    np.testing.assert_allclose(float(l_c), float(l_p), rtol=1e-12)
+    for name in p:  # the straight-through gradients through the convolution equal those through the patches
+        np.testing.assert_allclose(np.asarray(g_c[name]), np.asarray(g_p[name]), rtol=0,
+                                   atol=1e-10 * np.abs(np.asarray(g_p[name])).max())
+    assert np.abs(np.asarray(g_c["k1"])).max() > 0 and np.all(np.isfinite(np.asarray(y_abs)))
+    with pytest.raises(ValueError, match="input_range must be"):
+        HWAConfig(input_range=0.0)
+    with pytest.raises(ValueError, match="needs a fixed input range"):
+        hwa_conv(p["k1"], x, key, HWAConfig(), None)

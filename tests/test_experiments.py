@@ -9,8 +9,8 @@ from PIL import Image
 import experiments
 
 
-SLOW_QUICK_RUNS = ("resnet-drift", "snn-training", "adc-bits", "hwa-drift", "snn-crossbar", "ir-drop-tiling",
-                   "energy-breakdown", "lm-drift", "gain-cell-attention", "hwa-noise-grid")  # 8-60 s each on 2 cores: run with -m slow
+SLOW_QUICK_RUNS = ("resnet-drift", "snn-training", "snn-conversion", "adc-bits", "hwa-drift", "snn-crossbar",
+                   "ir-drop-tiling", "energy-breakdown", "lm-drift", "gain-cell-attention", "hwa-noise-grid")  # 8-60 s each on 2 cores: run with -m slow
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_QUICK_RUNS else n

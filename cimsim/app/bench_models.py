@@ -118,11 +118,12 @@ def bench_models(quick: bool, seed: int = 0) -> dict[str, Any]:
     model = analog_model(apply, variables, x[:2], config=cfg)
     reads = model.read(model.program(variables, key=k_prog), 3600.0, key=k_read)
     # the breakdown: a fixed input range (tile convolutions, cimsim.jx.conv), no per-MVM noise (no normals),
-    # and the patches x kernel matrices alone, digital (what im2col costs)
+    # both, and the patches x kernel matrices alone, digital (what im2col costs)
     fixed_cfg = dataclasses.replace(cfg, dac=dataclasses.replace(cfg.dac, input_scaling="fixed", x_range=FIXED_RANGE))
     quiet_cfg = dataclasses.replace(cfg, w_noise=0.0, adc=dataclasses.replace(cfg.adc, out_noise=0.0))
+    fixed_quiet_cfg = dataclasses.replace(fixed_cfg, w_noise=0.0, adc=quiet_cfg.adc)
     variants = {}
-    for name, c in (("fixed", fixed_cfg), ("quiet", quiet_cfg)):
+    for name, c in (("fixed", fixed_cfg), ("quiet", quiet_cfg), ("fixed_quiet", fixed_quiet_cfg)):
         m = analog_model(apply, variables, x[:2], config=c)
         variants[name] = (m, m.read(m.program(variables, key=k_prog), 3600.0, key=k_read))
 
@@ -136,6 +137,8 @@ def bench_models(quick: bool, seed: int = 0) -> dict[str, Any]:
     forward = _rounds({"analog": lambda: fwd_analog(variables, reads, x, k_mvm).block_until_ready(),
                        "fixed": lambda: fwd_variant["fixed"](variables, variants["fixed"][1], x, k_mvm).block_until_ready(),
                        "quiet": lambda: fwd_variant["quiet"](variables, variants["quiet"][1], x, k_mvm).block_until_ready(),
+                       "fixed_quiet": lambda: fwd_variant["fixed_quiet"](variables, variants["fixed_quiet"][1], x,
+                                                                         k_mvm).block_until_ready(),
                        "patches": lambda: fwd_patches(variables, x).block_until_ready(),
                        "digital": lambda: fwd_digital(variables, x).block_until_ready()}, repeats, 0.0)
 
@@ -157,14 +160,16 @@ def bench_models(quick: bool, seed: int = 0) -> dict[str, Any]:
             return params, new_stats, opt_state
         return jax.jit(step)
 
+    hwa_fixed = dataclasses.replace(hwa, input_range=FIXED_RANGE)  # convolutions train as convolutions
     steps = {"hwa": make_step(lambda v, xb, k: train_model.hwa(v, xb, key=k, hwa=hwa), True),
+             "hwa_fixed": make_step(lambda v, xb, k: train_model.hwa(v, xb, key=k, hwa=hwa_fixed), True),
              "digital": make_step(lambda v, xb, k: apply_train(v, xb), False)}
     opt_state = opt.init(variables["params"])
 
     def run(name):
         return lambda: jax.block_until_ready(steps[name](variables["params"], variables["batch_stats"], opt_state, k_hwa))
 
-    train = _rounds({"hwa": run("hwa"), "digital": run("digital")}, repeats, 0.0)
+    train = _rounds({"hwa": run("hwa"), "hwa_fixed": run("hwa_fixed"), "digital": run("digital")}, repeats, 0.0)
     mapped = [s for s in model.report if s.analog]
     return {"available": True,
             "workload": {"model": "ResNet-32 (option A, BatchNorm)", "input": [32, 32, 3], "batch": batch,
@@ -175,9 +180,11 @@ def bench_models(quick: bool, seed: int = 0) -> dict[str, Any]:
             "forward": {**_summary(forward, "analog", "digital"),
                         "breakdown": {name: {"s": float(np.median(forward[name])),
                                              "ratio": float(np.median(forward[name] / forward["digital"]))}
-                                      for name in ("fixed", "quiet", "patches")},
+                                      for name in ("fixed", "quiet", "fixed_quiet", "patches")},
                         "fixed_range": FIXED_RANGE},
-            "train_step": _summary(train, "hwa", "digital")}
+            "train_step": {**_summary(train, "hwa", "digital"),
+                           "fixed": {"s": float(np.median(train["hwa_fixed"])),
+                                     "ratio": float(np.median(train["hwa_fixed"] / train["digital"]))}}}
 
 
 def bench_decode(quick: bool, seed: int = 0) -> dict[str, Any]:

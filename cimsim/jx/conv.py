@@ -90,7 +90,7 @@ def _kernel(g_T, a: int, b: int, c0: int, c1: int, spatial: tuple):
 @partial(jax.jit, static_argnames=("cfg", "spec"))
 def _conv_jit(blocks: Blocks, x, cfg, spec: ConvSpec, key):
     nd = len(spec.spatial)
-    x = jnp.transpose(x, (spec.lhs_spec[0],) + spec.lhs_spec[2:] + (spec.lhs_spec[1],))  # (N, S..., C)
+    x = _channels_last(x, spec)  # (N, S..., C)
     dac, adc = cfg.dac, cfg.adc
     v_ = quantize(x / dac.x_range, dac.bits, 1.0, xp=jnp) * cfg.v_read_V  # dac_step with a fixed range
     law = getattr(cfg.device, "iv", None)
@@ -129,9 +129,47 @@ def _conv_jit(blocks: Blocks, x, cfg, spec: ConvSpec, key):
         a = b
     if blocks.bias is not None:
         y = y + blocks.bias
-    y = y.reshape(lead + (y.shape[-1],))  # (N, S_out..., O)
+    return _to_out_layout(y.reshape(lead + (y.shape[-1],)), spec)  # from (N, S_out..., O)
+
+
+def kernel_matrix(k, spec: ConvSpec):
+    """The kernel (in the equation's layout) as the crossbar matrix (c_out, c_in * kh * kw), c_in slowest."""
+    k = jnp.transpose(k, spec.rhs_spec)
+    return k.reshape(k.shape[0], -1)
+
+
+def _channels_last(x, spec: ConvSpec):
+    return jnp.transpose(x, (spec.lhs_spec[0],) + spec.lhs_spec[2:] + (spec.lhs_spec[1],))
+
+
+def _to_out_layout(y, spec: ConvSpec):
     inv = np.argsort((spec.out_spec[0],) + spec.out_spec[2:] + (spec.out_spec[1],))
     return jnp.transpose(y, tuple(int(i) for i in inv))
+
+
+def hwa_conv(k, x, key, hwa, spec: ConvSpec):
+    """cimsim.jx.hwa.hwa_matmul of a convolution with a fixed input range, as one convolution: the same
+    weight and output noise (the same keys and shapes), the DAC on each input value, the ADC on each output.
+    Differentiable (straight-through converters)."""
+    from .hwa import quantize_ste
+
+    if hwa.input_range is None:
+        raise ValueError("hwa_conv needs a fixed input range (HWAConfig(input_range=r)); abs_max scales each patch")
+    W = kernel_matrix(k, spec)
+    k_w, k_o = jax.random.split(key)
+    w_max = jax.lax.stop_gradient(jnp.max(jnp.abs(W)))
+    Wn = W + hwa.eta * w_max * jax.random.normal(k_w, W.shape, W.dtype)
+    colmax = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(Wn), axis=1), 1e-12))
+    xq = quantize_ste(_channels_last(x, spec) / hwa.input_range, hwa.dac_bits, 1.0)
+    c_in = xq.shape[-1]
+    kern = _kernel((Wn / colmax[:, None]).T, 0, W.shape[1], 0, c_in, spec.spatial)
+    y = lax.conv_general_dilated(xq, kern.astype(xq.dtype), spec.window_strides, spec.padding, spec.lhs_dilation,
+                                 spec.rhs_dilation, dimension_numbers=_layout(len(spec.spatial)))
+    lead = y.shape[:-1]
+    y = y.reshape(-1, W.shape[0])
+    y = y + hwa.out_noise * jax.random.normal(k_o, y.shape, y.dtype)
+    y = quantize_ste(y, hwa.adc_bits, hwa.out_bound) * colmax[None, :] * hwa.input_range
+    return _to_out_layout(y.reshape(lead + (W.shape[0],)), spec)
 
 
 def mvm_conv(blocks: Blocks, x, cfg, spec: ConvSpec, key: jax.Array | None):

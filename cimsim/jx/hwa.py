@@ -3,7 +3,8 @@
 The analog forward used in training, in aihwkit's normalized units (weights per output column divided by
 their max |W|, inputs per vector by their max |x|):
     W~ = W + eta * max|W| * N(0, 1)               weight noise, redrawn every mini-batch (sigma = eta max|W|)
-    x~ = DAC(x / max|x|)                          8-bit, straight-through rounding
+    x~ = DAC(x / max|x|)                          8-bit, straight-through rounding (or x / r for a fixed
+                                                  input range r, HWAConfig.input_range: inputs clip at r)
     y~ = x~ @ (W~ / colmax)^T + out_noise N(0,1)  output noise in units of one full-scale device
     y  = ADC(y~, out_bound) * colmax * max|x| + b straight-through rounding, clipping not straight-through
 After every optimizer step the weights are clipped at clip_sigma standard deviations of each layer.
@@ -35,6 +36,10 @@ class HWAConfig:
         out_noise: output noise std (normalized units).
         out_bound: ADC range (normalized units).
         clip_sigma: clip weights at this many standard deviations after each step (None: no clipping).
+        input_range: None scales each input vector by its own max |x| (aihwkit's ABS_MAX noise management);
+            a number r is a fixed DAC range (inputs clip at +-r), as in a chip's DAC and in the learned input
+            ranges of aihwkit-lightning. Each input value is then converted alone, so a convolution trains as
+            one convolution without patches (cimsim.jx.conv.hwa_conv), the same numbers draw by draw.
     """
 
     eta: float = 0.08
@@ -43,6 +48,7 @@ class HWAConfig:
     out_noise: float = 0.04
     out_bound: float = 10.0
     clip_sigma: float | None = 2.5
+    input_range: float | None = None
 
     def __post_init__(self) -> None:
         v.non_negative("eta", self.eta)
@@ -54,6 +60,8 @@ class HWAConfig:
         v.positive("out_bound", self.out_bound)
         if self.clip_sigma is not None:
             v.positive("clip_sigma", self.clip_sigma)
+        if self.input_range is not None:
+            v.positive("input_range", self.input_range)
 
 
 def hwa_matmul(W: jax.Array, x: jax.Array, key: jax.Array, hwa: HWAConfig) -> jax.Array:
@@ -62,7 +70,10 @@ def hwa_matmul(W: jax.Array, x: jax.Array, key: jax.Array, hwa: HWAConfig) -> ja
     w_max = jax.lax.stop_gradient(jnp.max(jnp.abs(W)))
     Wn = W + hwa.eta * w_max * jax.random.normal(k_w, W.shape, W.dtype)
     colmax = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(Wn), axis=1), 1e-12))
-    xs = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(x), axis=1, keepdims=True), 1e-12))
+    if hwa.input_range is None:
+        xs = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(x), axis=1, keepdims=True), 1e-12))
+    else:
+        xs = jnp.full((x.shape[0], 1), hwa.input_range, x.dtype)
     xq = quantize_ste(x / xs, hwa.dac_bits, 1.0)
     y = xq @ (Wn / colmax[:, None]).T + hwa.out_noise * jax.random.normal(k_o, (x.shape[0], W.shape[0]), x.dtype)
     return quantize_ste(y, hwa.adc_bits, hwa.out_bound) * colmax[None, :] * xs

@@ -45,7 +45,7 @@ from .. import _validate as v
 from .._memory import release_arrays
 from ..config import CrossbarConfig
 from . import array as ja
-from .conv import inexact_reason, mvm_conv
+from .conv import hwa_conv, inexact_reason, mvm_conv
 from .conv import spec_of as conv_spec
 from .hwa import HWAConfig, hwa_matmul
 from .views import conv_matrices, conv_output, conv_plan, dot_matrices, dot_output, dot_plan
@@ -115,7 +115,7 @@ def _has_product(jaxpr) -> bool:
 
 class _Walker:
     """Evaluates a jaxpr, calling ``product(site, cfg, W (out, in), X (m, in)) -> Y (m, out)`` at every mapped
-    site; at a convolution, ``conv(site, cfg, x, spec)`` first, where given: its output in the equation's
+    site; at a convolution, ``conv(site, cfg, x, kernel, spec)`` first, where given: its output in the equation's
     layout, or None for the patches product."""
 
     def __init__(self, paths: list[str], layers: Callable[[str], CrossbarConfig | None], product, record: bool,
@@ -202,7 +202,7 @@ class _Walker:
         index = self.count
         self.count += 1
         if self.conv is not None and name != "dot_general" and not self.record and cfg is not None:
-            out = self.conv(index, cfg, vals[0], conv_spec(eqn.params, shapes[1]))
+            out = self.conv(index, cfg, vals[0], vals[1], conv_spec(eqn.params, shapes[1]))
             if out is not None:
                 return out.astype(eqn.outvars[0].aval.dtype)
         if name == "dot_general":
@@ -284,11 +284,20 @@ class AnalogModel:
         """The model through the interpreter with every product digital (equals ``apply_fn``)."""
         return self._run(params, args, lambda i, cfg, W, X: X @ W.T)
 
-    def hwa(self, params, *args, key: jax.Array, hwa: HWAConfig = HWAConfig()):
+    def hwa(self, params, *args, key: jax.Array, hwa: HWAConfig = HWAConfig(), conv: str = "auto"):
         """Hardware-aware training forward: weight noise, straight-through converters, output noise on every
-        mapped product (Rasch et al. 2023); differentiable with jax.grad."""
+        mapped product (Rasch et al. 2023); differentiable with jax.grad.
+
+        conv: "auto" trains a convolution as one convolution when ``hwa.input_range`` is fixed
+        (cimsim.jx.conv.hwa_conv, the same draws), else as patches x kernel matrix; "patches" always the latter."""
         _need_key(key, "the hardware-aware forward (weight and output noise)")
-        return self._run(params, args, lambda i, cfg, W, X: hwa_matmul(W, X, jax.random.fold_in(key, i), hwa))
+        v.one_of("conv", conv, ("auto", "patches"))
+
+        def tile_conv(i, cfg, x, k, spec):
+            return None if hwa.input_range is None else hwa_conv(k, x, jax.random.fold_in(key, i), hwa, spec)
+
+        return self._run(params, args, lambda i, cfg, W, X: hwa_matmul(W, X, jax.random.fold_in(key, i), hwa),
+                         tile_conv if conv == "auto" else None)
 
     def program(self, params, *, key: jax.Array | None) -> dict[int, ja.ProgrammedArrayJ]:
         """Programs every mapped weight onto its tiles (t = 0): {site index: programmed array}.
@@ -332,7 +341,7 @@ class AnalogModel:
             k = None if key is None else jax.random.fold_in(key, i)
             return reads[i].mvm(X, key=k)
 
-        def tile_conv(i, cfg, x, spec):
+        def tile_conv(i, cfg, x, k, spec):
             if inexact_reason(cfg) is not None or not isinstance(reads[i], ja.ReadArrayJ):
                 return None
             return mvm_conv(reads[i].blocks, x, cfg, spec, None if key is None else jax.random.fold_in(key, i))
