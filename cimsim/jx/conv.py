@@ -31,9 +31,9 @@ from jax import lax
 
 from .. import _validate as v
 from .._xp import is_concrete
-from ..converters import quantize
-from ..forward import adc_step
-from .tile import Blocks
+from ..forward import adc_step, dac_step
+from .tile import Blocks, _check_output
+from .views import from_channels_last
 
 
 class ConvSpec(NamedTuple):
@@ -92,7 +92,7 @@ def _conv_jit(blocks: Blocks, x, cfg, spec: ConvSpec, key):
     nd = len(spec.spatial)
     x = _channels_last(x, spec)  # (N, S..., C)
     dac, adc = cfg.dac, cfg.adc
-    v_ = quantize(x / dac.x_range, dac.bits, 1.0, xp=jnp) * cfg.v_read_V  # dac_step with a fixed range
+    v_ = dac_step(x.reshape(-1, x.shape[-1]), dac.bits, True, dac.x_range, cfg.v_read_V, xp=jnp)[0].reshape(x.shape)
     law = getattr(cfg.device, "iv", None)
     if law is not None:
         v_ = law.current(v_, 1.0, xp=jnp).astype(v_.dtype)
@@ -143,23 +143,19 @@ def _channels_last(x, spec: ConvSpec):
 
 
 def _to_out_layout(y, spec: ConvSpec):
-    inv = np.argsort((spec.out_spec[0],) + spec.out_spec[2:] + (spec.out_spec[1],))
-    return jnp.transpose(y, tuple(int(i) for i in inv))
+    return from_channels_last(y, spec.out_spec)
 
 
 def hwa_conv(k, x, key, hwa, spec: ConvSpec):
     """cimsim.jx.hwa.hwa_matmul of a convolution with a fixed input range, as one convolution: the same
     weight and output noise (the same keys and shapes), the DAC on each input value, the ADC on each output.
     Differentiable (straight-through converters)."""
-    from .hwa import quantize_ste
+    from .hwa import noisy_weights, quantize_ste
 
     if hwa.input_range is None:
         raise ValueError("hwa_conv needs a fixed input range (HWAConfig(input_range=r)); abs_max scales each patch")
     W = kernel_matrix(k, spec)
-    k_w, k_o = jax.random.split(key)
-    w_max = jax.lax.stop_gradient(jnp.max(jnp.abs(W)))
-    Wn = W + hwa.eta * w_max * jax.random.normal(k_w, W.shape, W.dtype)
-    colmax = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(Wn), axis=1), 1e-12))
+    Wn, colmax, k_o = noisy_weights(W, key, hwa)
     xq = quantize_ste(_channels_last(x, spec) / hwa.input_range, hwa.dac_bits, 1.0)
     c_in = xq.shape[-1]
     kern = _kernel((Wn / colmax[:, None]).T, 0, W.shape[1], 0, c_in, spec.spatial)
@@ -183,6 +179,5 @@ def mvm_conv(blocks: Blocks, x, cfg, spec: ConvSpec, key: jax.Array | None):
     if is_concrete(x):
         v.finite_array("x", np.asarray(x))
     y = _conv_jit(blocks, jnp.asarray(x), cfg, spec, key)
-    if is_concrete(y) and not bool(jnp.all(jnp.isfinite(y))):
-        raise ValueError(f"the MVM result overflows {y.dtype}; rescale x or W, or enable float64 with jax.enable_x64")
+    _check_output(y, x)
     return y

@@ -64,12 +64,19 @@ class HWAConfig:
             v.positive("input_range", self.input_range)
 
 
-def hwa_matmul(W: jax.Array, x: jax.Array, key: jax.Array, hwa: HWAConfig) -> jax.Array:
-    """The noisy, quantized analog product x @ W^T used in HWA training (W (out, in), x (batch, in))."""
+def noisy_weights(W: jax.Array, key: jax.Array, hwa: HWAConfig) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """The training forward's weights: W + eta max|W| N(0, 1), each output column's max |W~| (its
+    normalization), and the key left for the output noise."""
     k_w, k_o = jax.random.split(key)
     w_max = jax.lax.stop_gradient(jnp.max(jnp.abs(W)))
     Wn = W + hwa.eta * w_max * jax.random.normal(k_w, W.shape, W.dtype)
     colmax = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(Wn), axis=1), 1e-12))
+    return Wn, colmax, k_o
+
+
+def hwa_matmul(W: jax.Array, x: jax.Array, key: jax.Array, hwa: HWAConfig) -> jax.Array:
+    """The noisy, quantized analog product x @ W^T used in HWA training (W (out, in), x (batch, in))."""
+    Wn, colmax, k_o = noisy_weights(W, key, hwa)
     if hwa.input_range is None:
         xs = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(x), axis=1, keepdims=True), 1e-12))
     else:

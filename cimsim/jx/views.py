@@ -66,8 +66,11 @@ def conv_matrices(plan, eqn, x, k):
     return K, P.reshape(-1, plan["n_in"]), lead
 
 
-def conv_output(plan, Y, lead):
-    out_spec = plan["dn"].out_spec
-    y = Y.reshape(lead + (plan["n_out"],))  # (batch, spatial..., O)
+def from_channels_last(y, out_spec):
+    """(batch, spatial..., features) back to a convolution's output layout ``out_spec``."""
     inv = np.argsort((out_spec[0],) + tuple(out_spec[2:]) + (out_spec[1],))
     return jnp.transpose(y, tuple(int(i) for i in inv))
+
+
+def conv_output(plan, Y, lead):
+    return from_channels_last(Y.reshape(lead + (plan["n_out"],)), plan["dn"].out_spec)  # from (batch, spatial..., O)
