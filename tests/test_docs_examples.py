@@ -6,7 +6,8 @@ names the checks need as one JSON line, so the block itself is exactly what the 
 prints figures computed by numpy alone must print what the page shows under it (those are the same on any
 machine: tests/test_reproducibility.py); a figure that comes out of a JAX/XLA computation is checked as the
 claim it supports, never as digits (XLA compiles for the host CPU: docs/reproducing.md), and the block is
-run both for the host's instruction set and with XLA held to SSE4.2 (``--xla_cpu_max_isa``).
+run both for the host's instruction set and with XLA held to SSE4.2 (``--xla_cpu_max_isa``; the SSE4.2 run
+under -m slow, since .ci/run's second pass runs every block that way).
 A new block without a check here fails ``test_every_block_has_a_check``.
 """
 
@@ -219,7 +220,9 @@ def _cases():
     for key in ALL:
         marks = [pytest.mark.slow] if key in SLOW else []
         for isa in (ISAS if key in JAX_CLAIMS else ["host"]):
-            yield pytest.param(*key, isa, id=f"{key[0]}#{key[1]}-{isa}", marks=marks)
+            # the SSE4.2 twin under -m slow: .ci/run's second pass runs every block with XLA held to SSE4.2
+            yield pytest.param(*key, isa, id=f"{key[0]}#{key[1]}-{isa}",
+                               marks=marks + ([pytest.mark.slow] if isa != "host" else []))
 
 
 @pytest.mark.parametrize("page, index, isa", list(_cases()))

@@ -195,6 +195,7 @@ def _kill_group(proc):
     proc.wait(timeout=30)
 
 
+@pytest.mark.slow  # 8 s of process start-up; the bytes over worker processes: test_dask_worker_processes_match_serial
 def test_separate_dask_scheduler_and_worker_processes_match_serial(tmp_path, references):
     """The documented set-up: `dask scheduler` and `dask worker` as processes of their own, on 127.0.0.1."""
     from distributed import Client

@@ -260,7 +260,8 @@ def test_a_user_file_that_breaks_the_protocol(tmp_path, capsys):
 
 
 def test_every_workload_says_why_it_has_no_spiking_row():
-    from cimsim.app.workloads import format_table, run_cnn, run_lm
+    from cimsim.app.workloads import format_table, run_cnn
+    from cimsim.app.workloads_lm import run_lm
 
     lm = run_lm("gpt2-124m", progress=False)
     assert not lm["snn"]["available"] and "attention" in lm["snn"]["reason"]
