@@ -181,6 +181,25 @@ def test_fit_trains_mlp_and_cnn():
         assert acc > 0.9 and acc > models.accuracy(fwd(p0, jnp.asarray(x_te, jnp.float32), None, None), y_te) + 0.3
 
 
+def test_a_second_fit_of_the_same_shapes_reuses_the_compiled_epoch():
+    """fit builds its optimizer once per (lr, steps): JAX's own cache of train_epoch does not grow on a
+    second call, and the same key trains the same weights bit for bit."""
+    from cimsim.jx.hwa import train_epoch
+
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0, 1, (40, 64)).astype(np.float32), rng.integers(0, 10, 40)
+    p0 = models.init_mlp(jax.random.PRNGKey(0))
+    a = fit(p0, models.mlp_forward, x, y, key=jax.random.PRNGKey(1), hwa=HWAConfig(), epochs=2, batch=16)
+    compiled = train_epoch._cache_size()
+    b = fit(p0, models.mlp_forward, x, y, key=jax.random.PRNGKey(1), hwa=HWAConfig(), epochs=2, batch=16)
+    assert train_epoch._cache_size() == compiled
+    for u, w in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
+        np.testing.assert_array_equal(np.asarray(u), np.asarray(w))
+    c = fit(p0, models.mlp_forward, x, y, key=jax.random.PRNGKey(1), hwa=HWAConfig(), epochs=2, batch=16, lr=5e-3)
+    assert train_epoch._cache_size() == compiled + 1  # another schedule is another program
+    assert not np.array_equal(np.asarray(c[0][0]), np.asarray(a[0][0]))
+
+
 def test_check_input_errors():
     with pytest.raises(ValueError, match="x must be finite"):
         jt.check_input(np.array([[np.nan, 1.0]]), 2)

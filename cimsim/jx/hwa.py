@@ -14,7 +14,7 @@ Training state is a NamedTuple updated by pure functions (optax GradientTransfor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Callable, NamedTuple
 
 import jax
@@ -164,6 +164,13 @@ def train_epoch(state: TrainState, x: jax.Array, y: jax.Array, key: jax.Array, *
     return jax.lax.scan(body, state, (order.reshape(steps, batch), mask))
 
 
+@lru_cache(maxsize=64)
+def _adam_cosine(lr: float, total_steps: int):
+    """fit's optimizer, one object per (lr, steps): train_epoch's static argument, so a second fit of the same
+    shapes reuses its compiled epoch instead of compiling a new one."""
+    return optax.adam(optax.cosine_decay_schedule(lr, total_steps, alpha=0.1))
+
+
 def fit(params, forward: Callable, x: np.ndarray, y: np.ndarray, *, key: jax.Array, hwa: HWAConfig | None,
         epochs: int = 60, batch: int = 64, lr: float = 1e-2) -> Any:
     """Trains with Adam (cosine-decayed learning rate) on mini-batches; returns the trained params.
@@ -172,8 +179,7 @@ def fit(params, forward: Callable, x: np.ndarray, y: np.ndarray, *, key: jax.Arr
     x, y = v.training_inputs(x, y, epochs=epochs, batch=batch, lr=lr)
     for k, (W, b) in enumerate(params):
         v.finite_array(f"params[{k}] W", np.asarray(W), ndim=(2,))
-    steps_per_epoch = -(-len(x) // batch)
-    optimizer = optax.adam(optax.cosine_decay_schedule(lr, epochs * steps_per_epoch, alpha=0.1))
+    optimizer = _adam_cosine(float(lr), epochs * -(-len(x) // batch))
     key, k_init = jax.random.split(key)
     state = init_state(params, optimizer, k_init)
     xj, yj = jnp.asarray(x, jnp.float32), jnp.asarray(y)
