@@ -55,10 +55,11 @@ class JaxDraws:
         return sub
 
     def normal(self, shape, dtype=None):
-        import jax
         import jax.numpy as jnp
 
-        return jax.random.normal(self._next(), shape, dtype or jnp.zeros(()).dtype)
+        from ._threefry import normal  # jax.random.normal's bits, one fused loop
+
+        return normal(self._next(), shape, dtype or jnp.zeros(()).dtype)
 
     def uniform(self, shape, dtype=None):
         import jax

@@ -14,7 +14,7 @@ replays the numpy path's recorded draws and compares the two draw by draw.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp

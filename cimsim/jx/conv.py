@@ -30,6 +30,7 @@ import numpy as np
 from jax import lax
 
 from .. import _validate as v
+from .._threefry import normal
 from .._xp import is_concrete
 from ..forward import adc_step, dac_step
 from .tile import Blocks, _check_output
@@ -106,7 +107,7 @@ def _conv_jit(blocks: Blocks, x, cfg, spec: ConvSpec, key):
     s = int(np.prod(spec.spatial, dtype=np.int64))
     out_var = (adc.out_noise * cfg.unit_A) ** 2
     bound_A = None if adc.out_bound is None else adc.out_bound * cfg.unit_A
-    y, z, a, lead = None, None, 0, None
+    y, draw, a, lead = None, False, 0, None
     for r, g_T in enumerate(blocks.gd_T):
         b = a + g_T.shape[0]
         c0, c1 = a // s, -(-b // s)
@@ -116,17 +117,18 @@ def _conv_jit(blocks: Blocks, x, cfg, spec: ConvSpec, key):
         current = current.reshape(-1, g_T.shape[1])
         if y is None:
             y = jnp.zeros_like(current)
-            if cfg.per_mvm_noise:  # the patches path's draws: (row blocks, output pixels, out)
-                z = jax.random.normal(key, (len(blocks.gd_T),) + current.shape, current.dtype)
+            draw = cfg.per_mvm_noise  # the patches path's draws, (row blocks, output pixels, out), block by block
         k_T = blocks.k_T[r]
+        z = normal(key, current.shape, current.dtype, start=r * current.size) if draw else None
         var = None
         if z is not None and k_T is not None:
             vsq = vr * vr if law is None else (vr * vr).astype("float32")
             var = conv(vsq, _kernel(k_T, a, b, c0, c1, spec.spatial)).reshape(current.shape)
         scale = jnp.full((current.shape[0],), dac.x_range, dtype=current.dtype)
-        y = y + adc_step(current, var, None if z is None else z[r], out_var, adc.bits, bound_A,
+        y = y + adc_step(current, var, z, out_var, adc.bits, bound_A,
                          blocks.col_factor[r], scale, xp=jnp)
         a = b
+    y = lax.optimization_barrier(y)  # the normals fuse into the ADC loops; no consumer recomputes them
     if blocks.bias is not None:
         y = y + blocks.bias
     return _to_out_layout(y.reshape(lead + (y.shape[-1],)), spec)  # from (N, S_out..., O)
@@ -163,7 +165,7 @@ def hwa_conv(k, x, key, hwa, spec: ConvSpec):
                                  spec.rhs_dilation, dimension_numbers=_layout(len(spec.spatial)))
     lead = y.shape[:-1]
     y = y.reshape(-1, W.shape[0])
-    y = y + hwa.out_noise * jax.random.normal(k_o, y.shape, y.dtype)
+    y = y + hwa.out_noise * lax.optimization_barrier(normal(k_o, y.shape, y.dtype))  # drawn once
     y = quantize_ste(y, hwa.adc_bits, hwa.out_bound) * colmax[None, :] * hwa.input_range
     return _to_out_layout(y.reshape(lead + (W.shape[0],)), spec)
 

@@ -29,7 +29,6 @@ The per-head affine scalers (a, b) are trainable, initialised as the study does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import jax
 import jax.numpy as jnp

@@ -23,6 +23,7 @@ import numpy as np
 import optax
 
 from .. import _validate as v
+from .._threefry import normal
 from .ste import quantize_ste
 
 
@@ -69,7 +70,7 @@ def noisy_weights(W: jax.Array, key: jax.Array, hwa: HWAConfig) -> tuple[jax.Arr
     normalization), and the key left for the output noise."""
     k_w, k_o = jax.random.split(key)
     w_max = jax.lax.stop_gradient(jnp.max(jnp.abs(W)))
-    Wn = W + hwa.eta * w_max * jax.random.normal(k_w, W.shape, W.dtype)
+    Wn = W + hwa.eta * w_max * jax.lax.optimization_barrier(normal(k_w, W.shape, W.dtype))  # drawn once
     colmax = jax.lax.stop_gradient(jnp.maximum(jnp.max(jnp.abs(Wn), axis=1), 1e-12))
     return Wn, colmax, k_o
 
@@ -82,7 +83,8 @@ def hwa_matmul(W: jax.Array, x: jax.Array, key: jax.Array, hwa: HWAConfig) -> ja
     else:
         xs = jnp.full((x.shape[0], 1), hwa.input_range, x.dtype)
     xq = quantize_ste(x / xs, hwa.dac_bits, 1.0)
-    y = xq @ (Wn / colmax[:, None]).T + hwa.out_noise * jax.random.normal(k_o, (x.shape[0], W.shape[0]), x.dtype)
+    z = jax.lax.optimization_barrier(normal(k_o, (x.shape[0], W.shape[0]), x.dtype))  # drawn once
+    y = xq @ (Wn / colmax[:, None]).T + hwa.out_noise * z
     return quantize_ste(y, hwa.adc_bits, hwa.out_bound) * colmax[None, :] * xs
 
 

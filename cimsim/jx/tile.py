@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _validate as v
+from .._threefry import normal
 from .._xp import is_concrete
 from ..forward import adc_step, dac_step, forward
 
@@ -80,8 +81,9 @@ def _mvm_key_jit(blocks: Blocks, x: jax.Array, cfg, key: jax.Array | None) -> ja
     z = None
     if cfg.per_mvm_noise:
         cycles = 1 if cfg.slicing is None else cfg.slicing.cycles(cfg.dac.bits)
-        z = jax.random.normal(key, (len(blocks.gd_T) * cycles, x.shape[0], blocks.gd_T[0].shape[1]), x.dtype)
-    return _forward(blocks, x, cfg, z)
+        z = normal(key, (len(blocks.gd_T) * cycles, x.shape[0], blocks.gd_T[0].shape[1]), x.dtype)
+    # the normals fuse into the ADC loops; the barrier keeps every consumer from recomputing them
+    return jax.lax.optimization_barrier(_forward(blocks, x, cfg, z))
 
 
 def _prepare(blocks: Blocks, x, cfg) -> tuple[jax.Array, bool]:
