@@ -177,8 +177,7 @@ def render(res: dict[str, Any]) -> str:
     rows = [(f"jitted float32 `x @ W.T` ({j['backend']})", _ms(j["floor_s"]), "1"),
             ("jitted analog dense (same workload, per-MVM noise)", _ms(j["analog_s"]), _x(j["analog_over_floor"]))]
     if "normals_s" in j:
-        rows.append(("its normals alone (cimsim._threefry: Threefry-2x32 as one fused loop)", _ms(j["normals_s"]),
-                     _x(j["normals_over_floor"])))
+        rows.append(("its threefry normals alone", _ms(j["normals_s"]), _x(j["normals_over_floor"])))
     if "jax_random_normals_s" in j:
         rows.append(("the same bits from `jax.random.normal` (a rolled loop on CPU)", _ms(j["jax_random_normals_s"]),
                      f"{j['jax_random_over_fused']:.2f}x the fused draw"))
